@@ -1,0 +1,51 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppOptions } from './app.module.js';
+import { AppConfig } from './common/config/app-config.js';
+import { createValidationPipe } from './common/errors/validation.js';
+
+export const API_PREFIX = 'api/v1';
+const JSON_BODY_LIMIT = '256kb';
+const LOCALHOST_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+/** Whether a browser Origin may call Relay: CORS_ORIGINS, or localhost origins when it is unset. */
+export function originAllowed(config: AppConfig, origin: string): boolean {
+  if (config.corsOrigins === null) return LOCALHOST_ORIGIN.test(origin);
+  return config.corsOrigins.includes('*') || config.corsOrigins.includes(origin);
+}
+
+/** Builds the whole application (HTTP, docs, validation, errors) without listening. */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableCors({
+    origin: (origin, callback) => callback(null, origin === undefined || originAllowed(config, origin)),
+    exposedHeaders: ['Retry-After', 'X-Request-Id', 'ETag', 'Content-Range'],
+    maxAge: 600,
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Relay')
+      .setDescription(
+        'Instant-messaging backend. Live traffic uses Socket.IO (events are listed in the README); ' +
+          'every failure answers {statusCode, code, message, details?}.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

@@ -1,0 +1,128 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../common/config/app-config.js';
+import { AppError } from '../common/errors/app-error.js';
+import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
+import { OnceStore } from '../common/redis/once-store.js';
+import { MeDto } from '../users/dto/user.dto.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { AuthUser } from './auth-context.js';
+import type { AuthResultDto, LoginDto, RegisterDto, TokenPairDto } from './dto/auth.dto.js';
+import { PasswordService } from './password.service.js';
+import { ClientInfo, DeviceInfo, SessionsService } from './sessions.service.js';
+import { TokensService, TokenType } from './tokens.service.js';
+
+const MINUTE = 60;
+
+@Injectable()
+export class AuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
+    private readonly passwords: PasswordService,
+    private readonly limits: RateLimitService,
+    private readonly once: OnceStore,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Creates the admin named by ADMIN_USERNAME/ADMIN_PASSWORD, or makes sure it is one with that password. */
+  async onApplicationBootstrap(): Promise<void> {
+    const admin = this.config.admin;
+    if (!admin) return;
+    const existing = await this.users.findByUsername(admin.username);
+    if (!existing) {
+      try {
+        await this.users.create({
+          username: admin.username,
+          passwordHash: await this.passwords.hash(admin.password),
+          role: 'admin',
+        });
+        this.logger.log(`Created admin user '${admin.username}'`);
+      } catch (error) {
+        // Another node created it at the same moment.
+        if (!(error instanceof AppError && error.code === 'CONFLICT')) throw error;
+      }
+      return;
+    }
+    const passwordMatches = await this.passwords.verify(existing.passwordHash, admin.password);
+    await this.users.setRoleAndPassword(existing.id, {
+      ...(existing.role === 'admin' ? {} : { role: 'admin' }),
+      ...(passwordMatches ? {} : { passwordHash: await this.passwords.hash(admin.password) }),
+    });
+  }
+
+  async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResultDto> {
+    await this.limits.consume(
+      { name: 'register-ip', points: this.config.rateLimits.registrationsPerMinPerIp, windowSeconds: MINUTE },
+      client.ip ?? 'unknown',
+    );
+    const user = await this.users.create({
+      username: dto.username,
+      passwordHash: await this.passwords.hash(dto.password),
+      displayName: dto.displayName,
+    });
+    return this.startSession(user, dto.device, client);
+  }
+
+  async login(dto: LoginDto, client: ClientInfo): Promise<AuthResultDto> {
+    const { loginsPerMinPerIp, loginsPerMinPerUsername } = this.config.rateLimits;
+    await this.limits.consume({ name: 'login-ip', points: loginsPerMinPerIp, windowSeconds: MINUTE }, client.ip ?? 'unknown');
+    await this.limits.consume(
+      { name: 'login-user', points: loginsPerMinPerUsername, windowSeconds: MINUTE },
+      dto.username.toLowerCase(),
+    );
+    const user = await this.users.findByUsername(dto.username);
+    const valid = await this.passwords.verify(user?.deactivatedAt ? null : (user?.passwordHash ?? null), dto.password);
+    if (!user || !valid) throw AppError.unauthorized('Wrong username or password');
+    return this.startSession(user, dto.device, client);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPairDto> {
+    const { session, refreshToken: next } = await this.sessions.rotate(refreshToken);
+    const user = await this.users.get(session.userId).catch(() => {
+      throw AppError.unauthorized('Invalid or expired refresh token');
+    });
+    return {
+      accessToken: await this.tokens.issueAccess(user.id, session.id, user.role),
+      refreshToken: next,
+      sessionId: session.id,
+    };
+  }
+
+  async logout(auth: AuthUser): Promise<void> {
+    await this.sessions.revoke(auth.sessionId, 'logout');
+  }
+
+  async wsTicket(auth: AuthUser): Promise<{ token: string; expiresAt: Date }> {
+    return this.tokens.issueWsTicket(auth.userId, auth.sessionId, auth.role);
+  }
+
+  /**
+   * Authenticates a bearer token: a Relay access token (REST and sockets) or, where `allowed`
+   * includes it, a single-use ws ticket. The session behind it must still be live.
+   */
+  async authenticate(token: string, allowed: readonly TokenType[] = ['access']): Promise<AuthUser> {
+    const claims = await this.tokens.verify(token, allowed);
+    if (claims.typ === 'ws') {
+      const ttl = Math.max(1, claims.exp - Math.floor(Date.now() / 1000) + 60);
+      if (!claims.jti || !(await this.once.claim('ws-ticket', claims.jti, ttl))) {
+        throw AppError.unauthorized('Socket ticket was already used');
+      }
+    }
+    if (!(await this.sessions.isLive(claims.sid, claims.sub))) throw AppError.unauthorized('Session has ended');
+    return { userId: claims.sub, sessionId: claims.sid, role: claims.role };
+  }
+
+  private async startSession(user: User, device: DeviceInfo | undefined, client: ClientInfo): Promise<AuthResultDto> {
+    const { session, refreshToken } = await this.sessions.open(user.id, device, client);
+    return {
+      user: MeDto.from(user),
+      accessToken: await this.tokens.issueAccess(user.id, session.id, user.role),
+      refreshToken,
+      sessionId: session.id,
+    };
+  }
+}

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, Environment, NodeEnv, parseEnvironment } from './environment.js';
+
+export interface RateLimits {
+  messagesPerSec: number;
+  messagesBurst: number;
+  loginsPerMinPerUsername: number;
+  loginsPerMinPerIp: number;
+  registrationsPerMinPerIp: number;
+}
+
+export interface Limits {
+  messageLength: number;
+  socketPacketBytes: number;
+  attachments: number;
+  attachmentBytes: number;
+  releaseBytes: number;
+}
+
+/**
+ * Relay's configuration, read once at boot from the environment and injected typed.
+ * Nothing else in the code base reads `process.env`.
+ */
+export class AppConfig {
+  readonly env!: NodeEnv;
+  readonly port!: number;
+  readonly host: string | undefined;
+  readonly trustProxy!: boolean;
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize!: number;
+  readonly dataDir!: string;
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix!: string;
+  readonly jwt!: {
+    secret: string;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  /** null: only localhost origins are allowed. */
+  readonly corsOrigins!: string[] | null;
+  readonly admin: { username: string; password: string } | undefined;
+  readonly dmPolicy!: 'friends' | 'anyone';
+  readonly signatureRequired!: boolean;
+  readonly auth!: {
+    mode: 'local' | 'external' | 'both';
+    jwksUrl: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+    introspectionUrl: string | undefined;
+    serviceApiKeys: string[];
+  };
+  readonly notifications!: {
+    delayMs: number;
+    webhookUrl: string | undefined;
+    webhookSecret: string | undefined;
+    vapid: { publicKey: string; privateKey: string; subject: string } | undefined;
+    apns:
+      | { keyId: string; teamId: string; privateKey: string; topic: string; host: string | undefined }
+      | undefined;
+  };
+  readonly logLevel!: string;
+  readonly rateLimits!: RateLimits;
+  readonly limits!: Limits;
+
+  /** Reads and validates the given environment (defaults to the process environment). */
+  static load(raw: Record<string, string | undefined> = process.env): AppConfig {
+    const e = parseEnvironment(raw);
+    const problems = crossCheck(e);
+    if (problems.length > 0) throw new ConfigError(problems);
+    const dataDir = resolve(e.DATA_DIR);
+    const config: AppConfig = Object.assign(Object.create(AppConfig.prototype) as AppConfig, {
+      env: e.NODE_ENV,
+      port: e.PORT,
+      host: e.HOST,
+      trustProxy: e.TRUST_PROXY,
+      databaseUrl: e.DATABASE_URL,
+      databasePoolSize: e.DATABASE_URL ? e.DATABASE_POOL_SIZE : 1,
+      dataDir,
+      redisUrl: e.REDIS_URL,
+      redisPrefix: e.REDIS_PREFIX,
+      jwt: {
+        secret: e.JWT_SECRET ?? persistedSecret(dataDir),
+        issuer: e.JWT_ISSUER,
+        audience: e.JWT_AUDIENCE,
+        accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,
+        refreshTtlSeconds: e.JWT_REFRESH_TTL_SECONDS,
+      },
+      corsOrigins: e.CORS_ORIGINS ? splitList(e.CORS_ORIGINS) : null,
+      admin:
+        e.ADMIN_USERNAME && e.ADMIN_PASSWORD
+          ? { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD }
+          : undefined,
+      dmPolicy: e.DM_POLICY,
+      signatureRequired: e.SIGNATURE_REQUIRED,
+      auth: {
+        mode: e.AUTH_MODE,
+        jwksUrl: e.AUTH_JWKS_URL,
+        issuer: e.AUTH_ISSUER,
+        audience: e.AUTH_AUDIENCE,
+        introspectionUrl: e.AUTH_INTROSPECTION_URL,
+        serviceApiKeys: e.SERVICE_API_KEYS ? splitList(e.SERVICE_API_KEYS) : [],
+      },
+      notifications: {
+        delayMs: e.NOTIFY_DELAY_MS,
+        webhookUrl: e.NOTIFICATION_WEBHOOK_URL,
+        webhookSecret: e.NOTIFICATION_WEBHOOK_SECRET,
+        vapid:
+          e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && e.VAPID_SUBJECT
+            ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT }
+            : undefined,
+        apns:
+          e.APNS_KEY_ID && e.APNS_TEAM_ID && e.APNS_PRIVATE_KEY && e.APNS_TOPIC
+            ? {
+                keyId: e.APNS_KEY_ID,
+                teamId: e.APNS_TEAM_ID,
+                privateKey: e.APNS_PRIVATE_KEY,
+                topic: e.APNS_TOPIC,
+                host: e.APNS_HOST,
+              }
+            : undefined,
+      },
+      logLevel: e.LOG_LEVEL,
+      rateLimits: {
+        messagesPerSec: e.RATE_LIMIT_MESSAGES_PER_SEC,
+        messagesBurst: e.RATE_LIMIT_MESSAGES_BURST,
+        loginsPerMinPerUsername: e.RATE_LIMIT_LOGINS_PER_MIN,
+        loginsPerMinPerIp: e.RATE_LIMIT_LOGINS_PER_IP_PER_MIN,
+        registrationsPerMinPerIp: e.RATE_LIMIT_REGISTRATIONS_PER_MIN,
+      },
+      limits: {
+        messageLength: e.MAX_MESSAGE_LENGTH,
+        socketPacketBytes: e.MAX_SOCKET_PACKET_BYTES,
+        attachments: e.MAX_ATTACHMENTS,
+        attachmentBytes: e.MAX_ATTACHMENT_BYTES,
+        releaseBytes: e.MAX_RELEASE_BYTES,
+      },
+    });
+    return Object.freeze(config);
+  }
+
+  get isProduction(): boolean {
+    return this.env === NodeEnv.production;
+  }
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Rules that involve more than one variable. */
+function crossCheck(e: Environment): string[] {
+  const problems: string[] = [];
+  if (e.NODE_ENV === NodeEnv.production && !e.JWT_SECRET) {
+    problems.push('JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (Boolean(e.ADMIN_USERNAME) !== Boolean(e.ADMIN_PASSWORD)) {
+    problems.push('ADMIN_USERNAME/ADMIN_PASSWORD: set both or neither');
+  }
+  if (e.AUTH_MODE !== 'local' && !e.AUTH_JWKS_URL && !e.AUTH_INTROSPECTION_URL) {
+    problems.push(`AUTH_MODE: '${e.AUTH_MODE}' needs AUTH_JWKS_URL or AUTH_INTROSPECTION_URL`);
+  }
+  if (e.AUTH_JWKS_URL && (!e.AUTH_ISSUER || !e.AUTH_AUDIENCE)) {
+    problems.push('AUTH_JWKS_URL: needs AUTH_ISSUER and AUTH_AUDIENCE');
+  }
+  const vapid = [e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY, e.VAPID_SUBJECT].filter(Boolean).length;
+  if (vapid !== 0 && vapid !== 3) {
+    problems.push('VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY/VAPID_SUBJECT: set all three or none');
+  }
+  if (e.NOTIFICATION_WEBHOOK_URL && !e.NOTIFICATION_WEBHOOK_SECRET) {
+    problems.push('NOTIFICATION_WEBHOOK_SECRET: required with NOTIFICATION_WEBHOOK_URL');
+  }
+  if (e.CORS_ORIGINS) {
+    for (const origin of splitList(e.CORS_ORIGINS)) {
+      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+        problems.push(`CORS_ORIGINS: '${origin}' is not an origin like https://app.example.com`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** In development the JWT secret is generated once and kept under DATA_DIR so tokens survive restarts. */
+function persistedSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length >= 32) return secret;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}

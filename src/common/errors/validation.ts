@@ -1,0 +1,37 @@
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { AppError } from './app-error.js';
+
+export interface FieldProblem {
+  field: string;
+  problems: string[];
+}
+
+/** Flattens nested class-validator errors into `[{field: 'device.platform', problems}]`. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const error of errors) {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    if (error.constraints) out.push({ field, problems: Object.values(error.constraints) });
+    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+  }
+  return out;
+}
+
+export function validationError(errors: ValidationError[]): AppError {
+  const fields = flattenValidationErrors(errors);
+  const message = fields.map((f) => f.problems.join('; ')).join('; ') || 'Invalid input';
+  return AppError.validation(message, { fields });
+}
+
+/** The pipe every edge uses: strips nothing silently, refuses unknown fields, converts types only where declared. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    exceptionFactory: validationError,
+  });
+}

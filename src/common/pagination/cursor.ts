@@ -1,0 +1,68 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { AppError } from '../errors/app-error.js';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 50;
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Converts a query-string number; a limit above 100 is clamped, never refused. */
+export const clampLimit = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) return value;
+  return Math.min(Number(value), MAX_PAGE_SIZE);
+};
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @IsOptional()
+  @Transform(clampLimit)
+  @IsInt()
+  @Min(1)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page (nextCursor)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+}
+
+/** Cursors are opaque base64url JSON tuples, e.g. `[createdAt, id]`. */
+export function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+/** Decodes a cursor and checks each part's type; anything else is VALIDATION_FAILED. */
+export function decodeCursor<T extends readonly ('string' | 'number')[]>(
+  cursor: string,
+  shape: T,
+): { [K in keyof T]: T[K] extends 'number' ? number : string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw malformed();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== shape.length) throw malformed();
+  parsed.forEach((part, i) => {
+    if (typeof part !== shape[i]) throw malformed();
+  });
+  return parsed as { [K in keyof T]: T[K] extends 'number' ? number : string };
+}
+
+function malformed(): AppError {
+  return AppError.validation('cursor is malformed', { fields: [{ field: 'cursor', problems: ['malformed'] }] });
+}
+
+/** Builds a page from `limit + 1` fetched rows. */
+export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, cursorOf: (row: R) => string): Page<T> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return { items: pageRows.map(map), nextCursor: hasMore && last !== undefined ? cursorOf(last) : null };
+}

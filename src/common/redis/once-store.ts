@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { RedisService } from './redis.service.js';
+
+/**
+ * Remembers keys for a while so each can be claimed once (ws tickets, request nonces).
+ * Redis SET NX when configured, so a key claimed on one node is spent on all of them.
+ */
+@Injectable()
+export class OnceStore {
+  private readonly memory = new Map<string, number>();
+  private lastSweep = Date.now();
+
+  constructor(private readonly redis: RedisService) {}
+
+  /** True the first time `key` is claimed within `ttlSeconds`, false afterwards. */
+  async claim(namespace: string, key: string, ttlSeconds: number): Promise<boolean> {
+    const fullKey = `${this.redis.prefix}once:${namespace}:${key}`;
+    if (this.redis.client) {
+      return (await this.redis.client.set(fullKey, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+    }
+    const now = Date.now();
+    this.sweep(now);
+    const expires = this.memory.get(fullKey);
+    if (expires !== undefined && expires > now) return false;
+    this.memory.set(fullKey, now + ttlSeconds * 1000);
+    return true;
+  }
+
+  private sweep(now: number): void {
+    if (now - this.lastSweep < 10_000) return;
+    this.lastSweep = now;
+    for (const [key, expires] of this.memory) if (expires <= now) this.memory.delete(key);
+  }
+}

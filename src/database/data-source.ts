@@ -1,0 +1,52 @@
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
+import { ENTITIES } from './entities.js';
+import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+import type { PgConnection } from './embedded-postgres.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/** Arbitrary constant: the advisory lock that serialises migrations of nodes starting together. */
+const MIGRATION_LOCK_ID = 7_231_904_118;
+
+export type DatabaseTarget = { url: string } | PgConnection;
+
+export function dataSourceOptions(target: DatabaseTarget, poolSize: number): PostgresDataSourceOptions {
+  return {
+    type: 'postgres',
+    ...target,
+    entities: ENTITIES,
+    namingStrategy: new SnakeNamingStrategy(),
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    poolSize,
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 },
+    applicationName: 'relay',
+    logging: false,
+  };
+}
+
+/**
+ * Applies pending migrations. On a PostgreSQL server, nodes booting together wait for each other on
+ * an advisory lock (held on a connection of its own); embedded PGlite has a single owner.
+ */
+export async function migrate(dataSource: DataSource): Promise<void> {
+  const options = dataSource.options as PostgresDataSourceOptions;
+  if (!options.url) {
+    await dataSource.runMigrations({ transaction: 'each' });
+    return;
+  }
+  const lock = new pg.Client({ connectionString: options.url });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await lock.end();
+  }
+}

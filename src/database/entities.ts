@@ -1,0 +1,9 @@
+import { RefreshToken } from '../auth/refresh-token.entity.js';
+import { Session } from '../auth/session.entity.js';
+import { Block } from '../users/block.entity.js';
+import { FriendRequest } from '../users/friend-request.entity.js';
+import { Friendship } from '../users/friendship.entity.js';
+import { User } from '../users/user.entity.js';
+
+/** Every entity of every module; the data source and the migration tooling load this list. */
+export const ENTITIES = [User, FriendRequest, Friendship, Block, Session, RefreshToken];

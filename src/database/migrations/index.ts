@@ -1,0 +1,5 @@
+import { Initial1795325574115 } from './1795325574115-Initial.js';
+/** Every committed migration, oldest first. `npm run migration:generate -- <Name>` appends here. */
+export const MIGRATIONS: (new () => object)[] = [
+  Initial1795325574115,
+];

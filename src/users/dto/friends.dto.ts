@@ -1,0 +1,67 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/cursor.js';
+import type { FriendRequest, FriendRequestStatus } from '../friend-request.entity.js';
+import { UserDto } from './user.dto.js';
+
+export class CreateFriendRequestDto {
+  @ApiProperty({ format: 'uuid', description: 'The user to befriend' })
+  @IsUUID()
+  userId!: string;
+}
+
+export class FriendRequestDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) fromUserId!: string;
+  @ApiProperty({ format: 'uuid' }) toUserId!: string;
+  @ApiProperty({ enum: ['pending', 'accepted', 'declined'] }) status!: FriendRequestStatus;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+
+  static from(r: FriendRequest): FriendRequestDto {
+    return {
+      id: r.id,
+      fromUserId: r.fromUserId,
+      toUserId: r.toUserId,
+      status: r.status,
+      createdAt: r.createdAt.toISOString(),
+    };
+  }
+}
+
+export class FriendRequestPageDto {
+  @ApiProperty({ type: [FriendRequestDto] }) items!: FriendRequestDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class FriendRequestsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['incoming', 'outgoing'], description: 'Both when omitted' })
+  @IsOptional()
+  @IsIn(['incoming', 'outgoing'])
+  direction?: 'incoming' | 'outgoing';
+}
+
+export class FriendDto extends UserDto {
+  @ApiProperty({ format: 'date-time' }) friendsSince!: string;
+}
+
+export class FriendPageDto {
+  @ApiProperty({ type: [FriendDto] }) items!: FriendDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class BlockDto {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty() username!: string;
+  @ApiProperty() displayName!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class BlockPageDto {
+  @ApiProperty({ type: [BlockDto] }) items!: BlockDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class BlockCreatedDto {
+  @ApiProperty({ format: 'uuid', description: 'The blocked user' }) userId!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}

@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/cursor.js';
+import type { User } from '../user.entity.js';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
+
+/** A user as other users see them. */
+export class UserDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'alice' }) username!: string;
+  @ApiProperty({ example: 'Alice' }) displayName!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+
+  static from(user: User): UserDto {
+    return {
+      id: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      createdAt: user.createdAt.toISOString(),
+    };
+  }
+}
+
+/** The caller's own profile. */
+export class MeDto extends UserDto {
+  @ApiProperty({ enum: ['user', 'admin'] }) role!: 'user' | 'admin';
+
+  static override from(user: User): MeDto {
+    return { ...UserDto.from(user), role: user.role };
+  }
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserDto] }) items!: UserDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class UpdateMeDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  displayName?: string;
+}
+
+export class SearchUsersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Prefix of the username or part of the display name', maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  search?: string;
+}
+
+export class UsernameFieldDto {
+  @ApiProperty({ pattern: USERNAME_PATTERN.source, example: 'alice' })
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 characters of A-Z a-z 0-9 _ . -' })
+  username!: string;
+}

@@ -1,0 +1,9 @@
+/** Raised when two users become friends or stop being friends (presence follows friendships). */
+export class FriendshipChangedEvent {
+  static readonly event = 'friendship.changed';
+  constructor(
+    readonly userId: string,
+    readonly friendId: string,
+    readonly friends: boolean,
+  ) {}
+}
