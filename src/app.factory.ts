@@ -2,8 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppModule, AppOptions } from './app.module.js';
-import { AppConfig } from './common/config/app-config.js';
+import { AppModule, type AppOptions } from './app.module.js';
+import { type AppConfig } from './common/config/app-config.js';
 import { createValidationPipe } from './common/errors/validation.js';
 
 export const API_PREFIX = 'api/v1';

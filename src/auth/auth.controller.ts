@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors } from '../common/http/api-errors.js';
-import { AuthUser, CurrentUser, Public } from './auth-context.js';
+import { type AuthUser, CurrentUser, Public } from './auth-context.js';
 import { AuthService } from './auth.service.js';
 import { AuthResultDto, LoginDto, RefreshDto, RegisterDto, TokenPairDto, WsTicketDto } from './dto/auth.dto.js';
 import type { ClientInfo } from './sessions.service.js';

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
@@ -9,8 +9,8 @@ import { UsersService } from '../users/users.service.js';
 import type { AuthUser } from './auth-context.js';
 import type { AuthResultDto, LoginDto, RegisterDto, TokenPairDto } from './dto/auth.dto.js';
 import { PasswordService } from './password.service.js';
-import { ClientInfo, DeviceInfo, SessionsService } from './sessions.service.js';
-import { TokensService, TokenType } from './tokens.service.js';
+import { type ClientInfo, type DeviceInfo, SessionsService } from './sessions.service.js';
+import { TokensService, type TokenType } from './tokens.service.js';
 
 const MINUTE = 60;
 

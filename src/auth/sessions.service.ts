@@ -3,9 +3,10 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
+import { queryRows } from '../database/sql.js';
 import { AppError } from '../common/errors/app-error.js';
 import { RefreshToken } from './refresh-token.entity.js';
-import { Session, SessionState } from './session.entity.js';
+import { Session, type SessionState } from './session.entity.js';
 import { TokensService } from './tokens.service.js';
 
 export interface DeviceInfo {
@@ -78,7 +79,7 @@ export class SessionsService {
     const next = this.tokens.newRefreshToken();
     type Outcome = { session: Session } | { reusedBy: string } | null;
     const outcome = await this.dataSource.transaction(async (tx): Promise<Outcome> => {
-      const spent: { session_id: string }[] = await tx.query(
+      const spent = await queryRows<{ session_id: string }>(tx, 
         `UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1 AND spent_at IS NULL RETURNING session_id`,
         [hash],
       );
@@ -105,7 +106,7 @@ export class SessionsService {
 
   /** True when the session exists, belongs to the user, is not revoked and has not expired. */
   async isLive(sessionId: string, userId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await queryRows<unknown>(this.dataSource, 
       `SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()`,
       [sessionId, userId],
     );
@@ -113,7 +114,7 @@ export class SessionsService {
   }
 
   async revoke(sessionId: string, reason: string): Promise<boolean> {
-    const rows: { user_id: string }[] = await this.dataSource.query(
+    const rows = await queryRows<{ user_id: string }>(this.dataSource, 
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING user_id`,
       [sessionId, reason],
     );
@@ -125,7 +126,7 @@ export class SessionsService {
 
   /** Revokes every live session of a user (deactivation, password change). */
   async revokeAllOf(userId: string, reason: string): Promise<number> {
-    const rows: { id: string }[] = await this.dataSource.query(
+    const rows = await queryRows<{ id: string }>(this.dataSource, 
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
       [userId, reason],
     );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import { AppConfig } from './config/app-config.js';
+import { type AppConfig } from './config/app-config.js';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;

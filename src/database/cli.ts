@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { parseEnvironment } from '../common/config/environment.js';
-import { dataSourceOptions, DatabaseTarget, migrate } from './data-source.js';
+import { dataSourceOptions, type DatabaseTarget, migrate } from './data-source.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 
 interface Scratch {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
+import { queryRows } from '../database/sql.js';
 import { AppError } from '../common/errors/app-error.js';
-import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination/cursor.js';
+import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { Block } from './block.entity.js';
 import { FriendRequest } from './friend-request.entity.js';
 import { Friendship } from './friendship.entity.js';
@@ -26,7 +27,7 @@ export class BlocksService {
     if (blockerId === blockedId) throw AppError.validation('You cannot block yourself');
     if (!(await this.users.exists(blockedId))) throw AppError.notFound('User');
     const { created, unfriended } = await this.dataSource.transaction(async (tx) => {
-      const inserted: unknown[] = await tx.query(
+      const inserted = await queryRows<unknown>(tx, 
         'INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING blocker_id',
         [blockerId, blockedId],
       );
@@ -67,7 +68,7 @@ export class BlocksService {
       params.push(at, id);
       after = 'AND (b.created_at, b.blocked_id) < ($3, $4)';
     }
-    const rows: { id: string; username: string; display_name: string; created_at: Date }[] = await this.dataSource.query(
+    const rows = await queryRows<{ id: string; username: string; display_name: string; created_at: Date }>(this.dataSource, 
       `SELECT u.id, u.username, u.display_name, b.created_at
          FROM blocks b JOIN users u ON u.id = b.blocked_id
         WHERE b.blocker_id = $1 ${after}
@@ -84,7 +85,7 @@ export class BlocksService {
 
   /** True when either user has blocked the other. */
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await queryRows<unknown>(this.dataSource, 
       `SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1) LIMIT 1`,
       [a, b],
     );

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../common/pagination/cursor.js';

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
+import { queryRows } from '../database/sql.js';
 import { AppError } from '../common/errors/app-error.js';
-import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination/cursor.js';
+import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { BlocksService } from './blocks.service.js';
 import { FriendRequest } from './friend-request.entity.js';
@@ -113,7 +114,7 @@ export class FriendsService {
       params.push(username);
       after = 'AND u.username_key > $3';
     }
-    const rows: (FriendRow & { username_key: string })[] = await this.dataSource.query(
+    const rows = await queryRows<(FriendRow & { username_key: string })>(this.dataSource, 
       `SELECT u.id, u.username, u.username_key, u.display_name, u.created_at, f.created_at AS since
          FROM friendships f JOIN users u ON u.id = f.friend_id
         WHERE f.user_id = $1 AND u.deactivated_at IS NULL ${after}
@@ -159,7 +160,7 @@ export class FriendsService {
   }
 
   async friendIdsOf(userId: string): Promise<string[]> {
-    const rows: { friend_id: string }[] = await this.dataSource.query(
+    const rows = await queryRows<{ friend_id: string }>(this.dataSource, 
       'SELECT friend_id FROM friendships WHERE user_id = $1',
       [userId],
     );

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, Page, toPage } from '../common/pagination/cursor.js';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
-import { User, UserRole } from './user.entity.js';
+import { User, type UserRole } from './user.entity.js';
 
 export interface NewUser {
   username: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, Environment, NodeEnv, parseEnvironment } from './environment.js';
+import { ConfigError, type Environment, NodeEnv, parseEnvironment } from './environment.js';
 
 export interface RateLimits {
   messagesPerSec: number;

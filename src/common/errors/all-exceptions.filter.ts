@@ -1,6 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppError, ErrorCode } from './app-error.js';
+import { AppError, type ErrorCode } from './app-error.js';
 
 const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -36,7 +36,7 @@ export function toAppError(error: unknown, log: (error: unknown) => void): AppEr
       const response = error.getResponse();
       const message =
         typeof response === 'object' && response !== null && 'message' in response
-          ? String((response as { message: unknown }).message)
+          ? String((response).message)
           : error.message;
       return new AppError(code, message);
     }

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { ERROR_STATUS, ErrorCode } from '../errors/app-error.js';
+import { ERROR_STATUS, type ErrorCode } from '../errors/app-error.js';
 
 export class ErrorResponseDto {
   @ApiProperty({ example: 400 }) statusCode!: number;

@@ -1,0 +1,34 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { NotFoundException } from '@nestjs/common';
+import { AppError } from './app-error.js';
+import { toAppError } from './all-exceptions.filter.js';
+
+describe('toAppError', () => {
+  it('keeps AppErrors', () => {
+    const e = AppError.conflict('taken');
+    expect(toAppError(e, () => undefined)).toBe(e);
+  });
+
+  it('maps Nest HTTP exceptions to codes', () => {
+    expect(toAppError(new NotFoundException('Cannot GET /x'), () => undefined).toBody()).toEqual({
+      code: 'NOT_FOUND',
+      message: 'Cannot GET /x',
+    });
+  });
+
+  it('maps body-parser errors', () => {
+    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, type: 'entity.too.large' });
+    expect(toAppError(tooLarge, () => undefined).code).toBe('PAYLOAD_TOO_LARGE');
+    const parse = Object.assign(new Error('Unexpected token'), { status: 400, type: 'entity.parse.failed' });
+    expect(toAppError(parse, () => undefined).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('logs unknown errors and answers INTERNAL without internals', () => {
+    const log = jest.fn();
+    const secret = new Error('password=hunter2 at db.internal:5432');
+    const mapped = toAppError(secret, log);
+    expect(mapped.toBody()).toEqual({ code: 'INTERNAL', message: 'Internal server error' });
+    expect(mapped.status).toBe(500);
+    expect(log).toHaveBeenCalledWith(secret);
+  });
+});

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
+import { bearer, registerUser } from './support/factories.js';
+
+describe('operations: health, docs, errors, CORS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await releaseTestDatabase();
+  });
+
+  it('answers /healthz and /readyz without a token', async () => {
+    expect((await t.http.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    const ready = await t.http.get('/readyz').expect(200);
+    expect(ready.body).toEqual({ status: 'ok', database: true, redis: t.config.redisUrl ? true : null });
+  });
+
+  it('serves Swagger UI and an OpenAPI document listing every route with its auth', async () => {
+    const html = await t.http.get('/docs').redirects(1).expect(200);
+    expect(html.text).toContain('swagger-ui');
+    const doc = (await t.http.get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; requestBody?: unknown }>>;
+    };
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes.sort()).toEqual(
+      [
+        'POST /api/v1/auth/register',
+        'POST /api/v1/auth/login',
+        'POST /api/v1/auth/refresh',
+        'POST /api/v1/auth/logout',
+        'GET /api/v1/auth/ws-token',
+        'GET /api/v1/sessions',
+        'PATCH /api/v1/sessions/{id}',
+        'DELETE /api/v1/sessions/{id}',
+        'GET /api/v1/users/me',
+        'PATCH /api/v1/users/me',
+        'GET /api/v1/users',
+        'GET /api/v1/users/{id}',
+        'POST /api/v1/friends/requests',
+        'GET /api/v1/friends/requests',
+        'POST /api/v1/friends/requests/{id}/accept',
+        'POST /api/v1/friends/requests/{id}/decline',
+        'GET /api/v1/friends',
+        'DELETE /api/v1/friends/{userId}',
+        'POST /api/v1/blocks/{userId}',
+        'DELETE /api/v1/blocks/{userId}',
+        'GET /api/v1/blocks',
+        'GET /api/v1/admin/stats',
+        'GET /healthz',
+        'GET /readyz',
+      ].sort(),
+    );
+    expect(doc.paths['/api/v1/users/me']!.get!.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/api/v1/auth/register']!.post!.requestBody).toBeDefined();
+    expect(Object.keys(doc.paths['/api/v1/auth/register']!.post!.responses)).toEqual(expect.arrayContaining(['201', '400', '409', '429']));
+  });
+
+  it('answers unknown routes with the error shape and echoes request ids', async () => {
+    const res = await t.http.get('/api/v1/nothing-here').set('X-Request-Id', 'trace-123').expect(404);
+    expect(res.body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    expect(res.headers['x-request-id']).toBe('trace-123');
+    const generated = await t.http.get('/healthz').set('X-Request-Id', 'bad id with spaces').expect(200);
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('allows localhost browser origins by default and refuses others', async () => {
+    const ok = await t.http.options('/api/v1/users/me').set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'GET');
+    expect(ok.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    const denied = await t.http.options('/api/v1/users/me').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'GET');
+    expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('honours CORS_ORIGINS when set', async () => {
+    const other = await startApp({ CORS_ORIGINS: 'https://app.example.com' });
+    try {
+      const ok = await other.http.get('/healthz').set('Origin', 'https://app.example.com');
+      expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const local = await other.http.get('/healthz').set('Origin', 'http://localhost:3000');
+      expect(local.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('never answers a malformed Authorization header with anything but 401', async () => {
+    const u = await registerUser(t);
+    for (const header of ['Bearer', 'Basic abc', `Bearer ${u.accessToken} extra`, `bearer  ${'x'.repeat(5000)}`]) {
+      const res = await t.http.get('/api/v1/users/me').set('Authorization', header).expect(401);
+      expect(res.body.code).toBe('UNAUTHORIZED');
+    }
+    await t.http.get('/api/v1/users/me').set(...bearer(u)).expect(200);
+  });
+});
