@@ -5,16 +5,11 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
 import { createValidationPipe } from './common/errors/validation.js';
+import { originAllowed } from './common/http/origins.js';
+import { RelayIoAdapter } from './messaging/socket-io.adapter.js';
 
 export const API_PREFIX = 'api/v1';
 const JSON_BODY_LIMIT = '256kb';
-const LOCALHOST_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
-
-/** Whether a browser Origin may call Relay: CORS_ORIGINS, or localhost origins when it is unset. */
-export function originAllowed(config: AppConfig, origin: string): boolean {
-  if (config.corsOrigins === null) return LOCALHOST_ORIGIN.test(origin);
-  return config.corsOrigins.includes('*') || config.corsOrigins.includes(origin);
-}
 
 /** Builds the whole application (HTTP, docs, validation, errors) without listening. */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
@@ -28,6 +23,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
+  app.useWebSocketAdapter(new RelayIoAdapter(app));
   app.enableCors({
     origin: (origin, callback) => callback(null, origin === undefined || originAllowed(config, origin)),
     exposedHeaders: ['Retry-After', 'X-Request-Id', 'ETag', 'Content-Range'],

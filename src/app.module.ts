@@ -12,6 +12,7 @@ import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MessagingModule } from './messaging/messaging.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppOptions {
@@ -33,6 +34,7 @@ export class AppModule {
         DatabaseModule,
         UsersModule,
         AuthModule,
+        MessagingModule,
         AdminModule,
         HealthModule,
       ],

@@ -51,7 +51,7 @@ async function pendingSchemaChanges(target: DatabaseTarget) {
 function migrationSource(className: string, up: string[], down: string[]): string {
   const lines = (queries: string[]) =>
     queries.map((q) => `    await queryRunner.query(\`${q.replace(/[`\\$]/g, (c) => `\\${c}`)}\`);`).join('\n');
-  return `import { MigrationInterface, QueryRunner } from 'typeorm';
+  return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {
   name = '${className}';

@@ -1,9 +1,25 @@
 import { RefreshToken } from '../auth/refresh-token.entity.js';
 import { Session } from '../auth/session.entity.js';
+import { Attachment, MessageAttachment } from '../messaging/attachment.entity.js';
+import { Conversation } from '../messaging/conversation.entity.js';
+import { ConversationMember } from '../messaging/conversation-member.entity.js';
+import { Message } from '../messaging/message.entity.js';
 import { Block } from '../users/block.entity.js';
 import { FriendRequest } from '../users/friend-request.entity.js';
 import { Friendship } from '../users/friendship.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every entity of every module; the data source and the migration tooling load this list. */
-export const ENTITIES = [User, FriendRequest, Friendship, Block, Session, RefreshToken];
+export const ENTITIES = [
+  User,
+  FriendRequest,
+  Friendship,
+  Block,
+  Session,
+  RefreshToken,
+  Conversation,
+  ConversationMember,
+  Message,
+  Attachment,
+  MessageAttachment,
+];

@@ -159,6 +159,33 @@ export class FriendsService {
     return this.dataSource.getRepository(Friendship).exists({ where: { userId: a, friendId: b } });
   }
 
+  /**
+   * Everything direct messaging needs to know about a pair, in one round trip: whether the
+   * recipient is an active user, whether either blocked the other, whether they are friends.
+   */
+  async relation(userId: string, otherId: string): Promise<{ exists: boolean; blocked: boolean; friends: boolean }> {
+    const [row] = await queryRows<{ exists: boolean; blocked: boolean; friends: boolean }>(
+      this.dataSource,
+      `SELECT EXISTS (SELECT 1 FROM users WHERE id = $2 AND deactivated_at IS NULL) AS exists,
+              EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2)
+                                              OR (blocker_id = $2 AND blocked_id = $1)) AS blocked,
+              EXISTS (SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2) AS friends`,
+      [userId, otherId],
+    );
+    return row ?? { exists: false, blocked: false, friends: false };
+  }
+
+  /** Friends with what presence needs (at most 5000, by username). */
+  async presenceList(userId: string): Promise<{ id: string; username: string; lastSeenAt: Date | null }[]> {
+    const rows = await queryRows<{ id: string; username: string; last_seen_at: Date | null }>(
+      this.dataSource,
+      `SELECT u.id, u.username, u.last_seen_at FROM friendships f JOIN users u ON u.id = f.friend_id
+        WHERE f.user_id = $1 AND u.deactivated_at IS NULL ORDER BY u.username_key LIMIT 5000`,
+      [userId],
+    );
+    return rows.map((r) => ({ id: r.id, username: r.username, lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at) : null }));
+  }
+
   async friendIdsOf(userId: string): Promise<string[]> {
     const rows = await queryRows<{ friend_id: string }>(this.dataSource, 
       'SELECT friend_id FROM friendships WHERE user_id = $1',

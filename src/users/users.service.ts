@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { In, IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
@@ -49,6 +49,11 @@ export class UsersService {
     return user;
   }
 
+  /** Users by id (deactivated ones included, so old conversations keep their names). */
+  findMany(ids: string[]): Promise<User[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.users.find({ where: { id: In([...new Set(ids)]) } });
+  }
+
   async exists(id: string): Promise<boolean> {
     return this.users.exists({ where: { id, deactivatedAt: IsNull() } });
   }
@@ -80,6 +85,13 @@ export class UsersService {
     }
     const rows = await qb.orderBy('u.username_key', 'ASC').limit(limit + 1).getMany();
     return toPage(rows, limit, (u) => u, (u) => encodeCursor([u.usernameKey]));
+  }
+
+  /** Records that the user was last seen now (their last socket went away). */
+  async touchLastSeen(id: string): Promise<Date> {
+    const at = new Date();
+    await this.users.update({ id }, { lastSeenAt: at });
+    return at;
   }
 
   count(): Promise<number> {

@@ -1,4 +1,6 @@
 import { type ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { AppError } from './app-error.js';
 
 export interface FieldProblem {
@@ -34,4 +36,15 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: validationError,
   });
+}
+
+/** Validates a socket payload with the same rules as REST bodies; returns the typed instance. */
+export async function validatePayload<T extends object>(dto: new () => T, payload: unknown): Promise<T> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw AppError.validation('payload must be an object');
+  }
+  const instance = plainToInstance(dto, payload, { enableImplicitConversion: false });
+  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length > 0) throw validationError(errors);
+  return instance;
 }

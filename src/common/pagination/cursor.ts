@@ -13,6 +13,7 @@ export interface Page<T> {
 
 /** Converts a query-string number; a limit above 100 is clamped, never refused. */
 export const clampLimit = ({ value }: { value: unknown }): unknown => {
+  if (typeof value === 'number') return Number.isInteger(value) ? Math.min(value, MAX_PAGE_SIZE) : value;
   if (typeof value !== 'string' || !/^-?\d+$/.test(value)) return value;
   return Math.min(Number(value), MAX_PAGE_SIZE);
 };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  BurstyRateLimiter,
   RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterRedis,
@@ -14,7 +15,11 @@ export interface LimitSpec {
   /** Allowed events per window; 0 disables the limit. */
   points: number;
   windowSeconds: number;
+  /** Extra events allowed in a burst above the steady rate, refilled over burst/points windows. */
+  burst?: number;
 }
+
+type Limiter = RateLimiterAbstract | BurstyRateLimiter;
 
 /**
  * Named token-bucket style limits, counted in Redis when configured (shared by every node)
@@ -22,7 +27,7 @@ export interface LimitSpec {
  */
 @Injectable()
 export class RateLimitService {
-  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly limiters = new Map<string, Limiter>();
 
   constructor(private readonly redis: RedisService) {}
 
@@ -38,22 +43,26 @@ export class RateLimitService {
     }
   }
 
-  /** Gives back points, e.g. after a successful login. */
-  async reward(spec: LimitSpec, key: string, points = 1): Promise<void> {
-    if (spec.points <= 0) return;
-    await this.limiter(spec).reward(key, points);
-  }
-
-  private limiter(spec: LimitSpec): RateLimiterAbstract {
-    const id = `${spec.name}:${spec.points}:${spec.windowSeconds}`;
+  private limiter(spec: LimitSpec): Limiter {
+    const id = `${spec.name}:${spec.points}:${spec.windowSeconds}:${spec.burst ?? 0}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
-      const opts = { keyPrefix: `${this.redis.prefix}rl:${spec.name}`, points: spec.points, duration: spec.windowSeconds };
-      limiter = this.redis.client
-        ? new RateLimiterRedis({ ...opts, storeClient: this.redis.client, useRedisPackage: false })
-        : new RateLimiterMemory(opts);
+      const steady = this.create(spec.name, spec.points, spec.windowSeconds);
+      limiter = spec.burst
+        ? new BurstyRateLimiter(
+            steady,
+            this.create(`${spec.name}:burst`, spec.burst, Math.max(1, Math.ceil((spec.burst / spec.points) * spec.windowSeconds))),
+          )
+        : steady;
       this.limiters.set(id, limiter);
     }
     return limiter;
+  }
+
+  private create(name: string, points: number, duration: number): RateLimiterAbstract {
+    const opts = { keyPrefix: `${this.redis.prefix}rl:${name}`, points, duration };
+    return this.redis.client
+      ? new RateLimiterRedis({ ...opts, storeClient: this.redis.client, useRedisPackage: false })
+      : new RateLimiterMemory(opts);
   }
 }

@@ -1,0 +1,44 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type ConversationType = 'direct' | 'group' | 'org' | 'app';
+
+/** Postgres bigint arrives as a string; seqs stay far below 2^53. */
+export const bigintNumber = { to: (v: number) => v, from: (v: string | number | null) => (v === null ? 0 : Number(v)) };
+
+@Entity('conversations')
+@Index('ix_conversations_activity', ['lastActivityAt', 'id'])
+export class Conversation {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type!: ConversationType;
+
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  title!: string | null;
+
+  /** For direct conversations: the two user ids, sorted, joined by ':'. One conversation per pair. */
+  @Index('uq_conversations_direct_key', { unique: true })
+  @Column({ type: 'varchar', length: 80, nullable: true })
+  directKey!: string | null;
+
+  @Index('uq_conversations_group', { unique: true })
+  @Column({ type: 'uuid', nullable: true })
+  groupId!: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  orgUnitId!: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  appId!: string | null;
+
+  /** The seq of the newest message; the next message gets lastSeq + 1 in the same statement. */
+  @Column({ type: 'bigint', default: 0, transformer: bigintNumber })
+  lastSeq!: number;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  lastActivityAt!: Date;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { ApiErrors } from '../common/http/api-errors.js';
+import { UuidParam } from '../common/http/uuid-param.js';
+import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../common/pagination/cursor.js';
+import { ConversationsService } from './conversations.service.js';
+import { ConversationPageDto, SeqDto } from './dto/conversation.dto.js';
+import { MessageRangeDto, MessageRangeQueryDto } from './dto/message.dto.js';
+import { MessagesService } from './messages.service.js';
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@ApiErrors(401)
+@Controller('conversations')
+export class ConversationsController {
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly messages: MessagesService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The caller’s conversations, most recent first, with unread counts and last message' })
+  @ApiOkResponse({ type: ConversationPageDto })
+  @ApiErrors(400)
+  list(@CurrentUser() auth: AuthUser, @Query() query: PageQueryDto): Promise<ConversationPageDto> {
+    return this.conversations.list(auth.userId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+  }
+
+  @Get(':id/messages')
+  @ApiOperation({
+    summary: 'Messages of a conversation by seq, ascending',
+    description: 'afterSeq: the next ones; beforeSeq: the ones before (newest first chosen); neither: the newest.',
+  })
+  @ApiOkResponse({ type: MessageRangeDto })
+  @ApiErrors(400, 404)
+  messagesOf(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Query() query: MessageRangeQueryDto,
+  ): Promise<MessageRangeDto> {
+    return this.messages.range(auth.userId, id, {
+      afterSeq: query.afterSeq,
+      beforeSeq: query.beforeSeq,
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    });
+  }
+
+  @Post(':id/read')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Mark the conversation read up to seq (never moves back)' })
+  @ApiNoContentResponse()
+  @ApiErrors(400, 404)
+  async read(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: SeqDto): Promise<void> {
+    await this.conversations.markRead(auth.userId, id, body.seq);
+  }
+}

@@ -1,0 +1,300 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppError } from '../common/errors/app-error.js';
+import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import { queryRows } from '../database/sql.js';
+import { UsersService } from '../users/users.service.js';
+import type { ConversationType } from './conversation.entity.js';
+import type { ConversationDto } from './dto/conversation.dto.js';
+import { MessageDto } from './dto/message.dto.js';
+import type { Message } from './message.entity.js';
+import { ConversationJoinedEvent, ConversationLeftEvent, ReceiptEvent } from './messaging.events.js';
+
+/** What access checks need to know of a conversation; immutable once created. */
+export interface ConversationRef {
+  id: string;
+  type: ConversationType;
+  directKey: string | null;
+  groupId: string | null;
+  orgUnitId: string | null;
+  appId: string | null;
+}
+
+const MEMBER_CACHE_LIMIT = 10_000;
+
+export const directKeyOf = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+/**
+ * Conversations, their members and watermarks. It is the one place that answers "is U a member of
+ * C": from the database, with member lists cached per conversation and dropped whenever membership
+ * changes.
+ */
+@Injectable()
+export class ConversationsService {
+  private readonly members = new Map<string, Set<string>>();
+  private readonly refs = new Map<string, ConversationRef>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** The direct conversation of two users; created (with both members) when `create` is set. */
+  async direct(a: string, b: string, create: boolean): Promise<ConversationRef | null> {
+    const key = directKeyOf(a, b);
+    const [found] = await queryRows<RefRow>(this.dataSource, `SELECT ${REF_COLUMNS} FROM conversations WHERE direct_key = $1`, [key]);
+    if (found) return this.remember(found);
+    if (!create) return null;
+    const created = await this.dataSource.transaction(async (tx) => {
+      const [row] = await queryRows<RefRow>(
+        tx,
+        `INSERT INTO conversations (type, direct_key) VALUES ('direct', $1)
+         ON CONFLICT (direct_key) DO NOTHING RETURNING ${REF_COLUMNS}`,
+        [key],
+      );
+      if (!row) return null; // Opened concurrently by the other user.
+      await this.insertMembers(tx, row.id, [a, b]);
+      return row;
+    });
+    if (!created) return this.direct(a, b, false);
+    this.events.emit(ConversationJoinedEvent.event, new ConversationJoinedEvent(created.id, [a, b]));
+    return this.remember(created);
+  }
+
+  /** Creates a non-direct conversation (group, org unit, app channel) with its first members. */
+  async create(
+    tx: EntityManager,
+    fields: { type: Exclude<ConversationType, 'direct'>; title?: string; groupId?: string; orgUnitId?: string; appId?: string },
+    memberIds: string[],
+  ): Promise<ConversationRef> {
+    const [row] = await queryRows<RefRow>(
+      tx,
+      `INSERT INTO conversations (type, title, group_id, org_unit_id, app_id) VALUES ($1, $2, $3, $4, $5) RETURNING ${REF_COLUMNS}`,
+      [fields.type, fields.title ?? null, fields.groupId ?? null, fields.orgUnitId ?? null, fields.appId ?? null],
+    );
+    if (!row) throw new Error('conversation insert returned nothing');
+    await this.insertMembers(tx, row.id, memberIds);
+    return this.remember(row);
+  }
+
+  /** Adds members; raises ConversationJoinedEvent for those who were not members yet. */
+  async addMembers(conversationId: string, userIds: string[], tx: EntityManager = this.dataSource.manager): Promise<string[]> {
+    const added = await this.insertMembers(tx, conversationId, userIds);
+    this.members.delete(conversationId);
+    if (added.length > 0) this.events.emit(ConversationJoinedEvent.event, new ConversationJoinedEvent(conversationId, added));
+    return added;
+  }
+
+  async removeMembers(conversationId: string, userIds: string[]): Promise<string[]> {
+    const removed = await queryRows<{ user_id: string }>(
+      this.dataSource,
+      'DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = ANY($2::uuid[]) RETURNING user_id',
+      [conversationId, userIds],
+    );
+    this.members.delete(conversationId);
+    const ids = removed.map((r) => r.user_id);
+    if (ids.length > 0) this.events.emit(ConversationLeftEvent.event, new ConversationLeftEvent(conversationId, ids));
+    return ids;
+  }
+
+  /** Membership changed on some node: forget what this node cached. */
+  @OnEvent(ConversationJoinedEvent.event)
+  @OnEvent(ConversationLeftEvent.event)
+  forgetMembers(event: { conversationId: string }): void {
+    this.members.delete(event.conversationId);
+  }
+
+  /** The conversation, if the user is a member; NOT_FOUND otherwise (existence is not revealed). */
+  async requireMember(conversationId: string, userId: string): Promise<ConversationRef> {
+    const [ref, members] = await Promise.all([this.ref(conversationId), this.memberIds(conversationId)]);
+    if (!ref || !members.includes(userId)) throw AppError.notFound('Conversation');
+    return ref;
+  }
+
+  async isMember(conversationId: string, userId: string): Promise<boolean> {
+    return (await this.memberIds(conversationId)).includes(userId);
+  }
+
+  async memberIds(conversationId: string): Promise<string[]> {
+    let set = this.members.get(conversationId);
+    if (!set) {
+      const rows = await queryRows<{ user_id: string }>(
+        this.dataSource,
+        'SELECT user_id FROM conversation_members WHERE conversation_id = $1',
+        [conversationId],
+      );
+      set = new Set(rows.map((r) => r.user_id));
+      if (this.members.size >= MEMBER_CACHE_LIMIT) this.members.delete(this.members.keys().next().value as string);
+      this.members.set(conversationId, set);
+    }
+    return [...set];
+  }
+
+  async conversationIdsOf(userId: string): Promise<string[]> {
+    const rows = await queryRows<{ conversation_id: string }>(
+      this.dataSource,
+      'SELECT conversation_id FROM conversation_members WHERE user_id = $1',
+      [userId],
+    );
+    return rows.map((r) => r.conversation_id);
+  }
+
+  async ref(conversationId: string): Promise<ConversationRef | null> {
+    const cached = this.refs.get(conversationId);
+    if (cached) return cached;
+    const [row] = await queryRows<RefRow>(this.dataSource, `SELECT ${REF_COLUMNS} FROM conversations WHERE id = $1`, [conversationId]);
+    return row ? this.remember(row) : null;
+  }
+
+  /** The caller's conversations, most recently active first, with unread counts and last message. */
+  async list(userId: string, limit: number, cursor?: string): Promise<Page<ConversationDto>> {
+    const params: unknown[] = [userId, limit + 1];
+    let after = '';
+    if (cursor) {
+      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      params.push(at, id);
+      after = 'AND (c.last_activity_at, c.id) < ($3::timestamptz, $4::uuid)';
+    }
+    const rows = await queryRows<ListRow>(
+      this.dataSource,
+      `SELECT c.id, c.type, c.title, c.direct_key, c.group_id, c.org_unit_id, c.app_id, c.last_seq,
+              c.last_activity_at, m.read_seq, to_json(lm.*) AS last_message
+         FROM conversation_members m
+         JOIN conversations c ON c.id = m.conversation_id
+         LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+        WHERE m.user_id = $1 ${after}
+        ORDER BY c.last_activity_at DESC, c.id DESC
+        LIMIT $2`,
+      params,
+    );
+    const peerIds = rows.filter((r) => r.direct_key).map((r) => peerOf(r.direct_key!, userId));
+    const peers = new Map((await this.users.findMany(peerIds)).map((u) => [u.id, u]));
+    return toPage(
+      rows,
+      limit,
+      (r) => {
+        const peerId = r.direct_key ? peerOf(r.direct_key, userId) : undefined;
+        const lastSeq = Number(r.last_seq);
+        const readSeq = Number(r.read_seq);
+        return {
+          id: r.id,
+          type: r.type,
+          title: peerId ? (peers.get(peerId)?.displayName ?? null) : r.title,
+          ...(peerId ? { peerId } : {}),
+          ...(r.group_id ? { groupId: r.group_id } : {}),
+          ...(r.org_unit_id ? { orgUnitId: r.org_unit_id } : {}),
+          ...(r.app_id ? { appId: r.app_id } : {}),
+          lastSeq,
+          readSeq,
+          unread: Math.max(0, lastSeq - readSeq),
+          lastMessage: r.last_message ? MessageDto.from(messageFromJson(r.last_message)) : null,
+        };
+      },
+      (r) => encodeCursor([new Date(r.last_activity_at).toISOString(), r.id]),
+    );
+  }
+
+  /** Moves the caller's read (and with it delivered) watermark forward, never back, never past lastSeq. */
+  async markRead(userId: string, conversationId: string, seq: number): Promise<number> {
+    await this.requireMember(conversationId, userId);
+    const [row] = await queryRows<{ read_seq: string }>(
+      this.dataSource,
+      `UPDATE conversation_members m
+          SET read_seq = GREATEST(m.read_seq, LEAST($3::bigint, c.last_seq)),
+              delivered_seq = GREATEST(m.delivered_seq, LEAST($3::bigint, c.last_seq))
+         FROM conversations c
+        WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
+        RETURNING m.read_seq`,
+      [conversationId, userId, seq],
+    );
+    const readSeq = Number(row?.read_seq ?? 0);
+    this.events.emit(ReceiptEvent.event, new ReceiptEvent(conversationId, userId, undefined, readSeq));
+    return readSeq;
+  }
+
+  async markDelivered(userId: string, conversationId: string, seq: number): Promise<number> {
+    await this.requireMember(conversationId, userId);
+    const [row] = await queryRows<{ delivered_seq: string }>(
+      this.dataSource,
+      `UPDATE conversation_members m
+          SET delivered_seq = GREATEST(m.delivered_seq, LEAST($3::bigint, c.last_seq))
+         FROM conversations c
+        WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
+        RETURNING m.delivered_seq`,
+      [conversationId, userId, seq],
+    );
+    const deliveredSeq = Number(row?.delivered_seq ?? 0);
+    this.events.emit(ReceiptEvent.event, new ReceiptEvent(conversationId, userId, deliveredSeq, undefined));
+    return deliveredSeq;
+  }
+
+  private async insertMembers(tx: EntityManager, conversationId: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await queryRows<{ user_id: string }>(
+      tx,
+      `INSERT INTO conversation_members (conversation_id, user_id)
+       SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING user_id`,
+      [conversationId, [...new Set(userIds)]],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
+  private remember(row: RefRow): ConversationRef {
+    const ref: ConversationRef = {
+      id: row.id,
+      type: row.type,
+      directKey: row.direct_key,
+      groupId: row.group_id,
+      orgUnitId: row.org_unit_id,
+      appId: row.app_id,
+    };
+    if (this.refs.size >= MEMBER_CACHE_LIMIT) this.refs.delete(this.refs.keys().next().value as string);
+    this.refs.set(ref.id, ref);
+    return ref;
+  }
+}
+
+const REF_COLUMNS = 'id, type, direct_key, group_id, org_unit_id, app_id';
+
+interface RefRow {
+  id: string;
+  type: ConversationType;
+  direct_key: string | null;
+  group_id: string | null;
+  org_unit_id: string | null;
+  app_id: string | null;
+}
+
+interface ListRow extends RefRow {
+  title: string | null;
+  last_seq: string;
+  last_activity_at: Date;
+  read_seq: string;
+  last_message: Record<string, unknown> | null;
+}
+
+export const peerOf = (directKey: string, userId: string): string => {
+  const [a, b] = directKey.split(':') as [string, string];
+  return a === userId ? b : a;
+};
+
+/** A messages row as produced by to_json() (snake_case keys, ISO timestamps) back to an entity. */
+export function messageFromJson(j: Record<string, unknown>): Message {
+  const date = (v: unknown): Date | null => (v ? new Date(v as string) : null);
+  return {
+    id: j.id as string,
+    conversationId: j.conversation_id as string,
+    seq: Number(j.seq),
+    senderId: (j.sender_id as string | null) ?? null,
+    appId: (j.app_id as string | null) ?? null,
+    type: j.type as Message['type'],
+    body: j.body as string,
+    attachments: (j.attachments as Message['attachments']) ?? [],
+    clientMsgId: (j.client_msg_id as string | null) ?? null,
+    createdAt: date(j.created_at)!,
+    editedAt: date(j.edited_at),
+    deletedAt: date(j.deleted_at),
+  };
+}

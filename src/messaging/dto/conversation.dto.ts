@@ -1,0 +1,85 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsObject, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { clampLimit, MAX_PAGE_SIZE } from '../../common/pagination/cursor.js';
+import type { ConversationType } from '../conversation.entity.js';
+import { MessageDto } from './message.dto.js';
+
+export class ConversationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['direct', 'group', 'org', 'app'] }) type!: ConversationType;
+  @ApiProperty({ type: String, nullable: true, description: 'For direct conversations, the peer’s display name' })
+  title!: string | null;
+  @ApiPropertyOptional({ format: 'uuid' }) peerId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) groupId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) orgUnitId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) appId?: string;
+  @ApiProperty() lastSeq!: number;
+  @ApiProperty() readSeq!: number;
+  @ApiProperty() unread!: number;
+  @ApiProperty({ type: MessageDto, nullable: true }) lastMessage!: MessageDto | null;
+}
+
+export class ConversationPageDto {
+  @ApiProperty({ type: [ConversationDto] }) items!: ConversationDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class SeqDto {
+  @ApiProperty({ minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  seq!: number;
+}
+
+export class ConversationSeqDto extends SeqDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  conversationId!: string;
+}
+
+export class TypingDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  conversationId!: string;
+
+  @ApiProperty()
+  @IsBoolean()
+  typing!: boolean;
+}
+
+export class MessageIdDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  messageId!: string;
+}
+
+export class SyncDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'integer', minimum: 0 },
+    description: 'The last seq the client holds per conversation; conversations not named start at 0',
+    example: { '6f1d0f8e-9c55-4a5e-8a43-5d8f0c2a4b11': 42 },
+  })
+  @IsOptional()
+  @IsObject()
+  cursors?: Record<string, number>;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: MAX_PAGE_SIZE, description: 'Messages per conversation' })
+  @IsOptional()
+  @Transform(clampLimit)
+  @IsInt()
+  @Min(1)
+  limit?: number;
+}
+
+export class SyncedConversationDto {
+  @ApiProperty({ format: 'uuid' }) conversationId!: string;
+  @ApiProperty({ type: [MessageDto] }) messages!: MessageDto[];
+  @ApiProperty() hasMore!: boolean;
+}
+
+export class SyncResultDto {
+  @ApiProperty({ type: [SyncedConversationDto] }) conversations!: SyncedConversationDto[];
+}

@@ -1,0 +1,93 @@
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { RedisService } from '../common/redis/redis.service.js';
+
+/** How long a Redis presence entry lives without its node refreshing it (a crashed node's sockets expire). */
+const ENTRY_TTL_MS = 60_000;
+const REFRESH_EVERY_MS = 20_000;
+
+/**
+ * Which users have live sockets, across nodes. With Redis, one sorted set per user holds its socket
+ * ids scored by expiry, refreshed by the owning node; without Redis, a map in memory.
+ */
+@Injectable()
+export class PresenceService implements OnModuleInit, OnApplicationShutdown {
+  private readonly local = new Map<string, Set<string>>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly redis: RedisService) {}
+
+  onModuleInit(): void {
+    if (!this.redis.client) return;
+    this.timer = setInterval(() => void this.refresh(), REFRESH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Records a socket; true when it is the user's first live socket anywhere. */
+  async connected(userId: string, socketId: string): Promise<boolean> {
+    const sockets = this.local.get(userId) ?? new Set<string>();
+    sockets.add(socketId);
+    this.local.set(userId, sockets);
+    const client = this.redis.client;
+    if (!client) return sockets.size === 1;
+    const now = Date.now();
+    const key = this.key(userId);
+    const result = await client
+      .multi()
+      .zremrangebyscore(key, 0, now)
+      .zadd(key, now + ENTRY_TTL_MS, socketId)
+      .zcard(key)
+      .pexpire(key, ENTRY_TTL_MS)
+      .exec();
+    return Number(result?.[2]?.[1]) === 1;
+  }
+
+  /** Forgets a socket; true when the user has no live socket left anywhere. */
+  async disconnected(userId: string, socketId: string): Promise<boolean> {
+    const sockets = this.local.get(userId);
+    sockets?.delete(socketId);
+    if (sockets?.size === 0) this.local.delete(userId);
+    const client = this.redis.client;
+    if (!client) return !this.local.has(userId);
+    const key = this.key(userId);
+    const result = await client.multi().zrem(key, socketId).zcount(key, Date.now(), '+inf').exec();
+    return Number(result?.[1]?.[1]) === 0;
+  }
+
+  async onlineOf(userIds: string[]): Promise<Set<string>> {
+    const client = this.redis.client;
+    if (!client) return new Set(userIds.filter((id) => this.local.has(id)));
+    if (userIds.length === 0) return new Set();
+    const now = Date.now();
+    const pipeline = client.pipeline();
+    for (const id of userIds) pipeline.zcount(this.key(id), now, '+inf');
+    const counts = (await pipeline.exec()) ?? [];
+    return new Set(userIds.filter((_, i) => Number(counts[i]?.[1]) > 0));
+  }
+
+  /** Sockets of users connected to this node. */
+  localSocketCount(): number {
+    let n = 0;
+    for (const sockets of this.local.values()) n += sockets.size;
+    return n;
+  }
+
+  private async refresh(): Promise<void> {
+    const client = this.redis.client;
+    if (!client || this.local.size === 0) return;
+    const expires = Date.now() + ENTRY_TTL_MS;
+    const pipeline = client.pipeline();
+    for (const [userId, sockets] of this.local) {
+      for (const socketId of sockets) pipeline.zadd(this.key(userId), expires, socketId);
+      pipeline.pexpire(this.key(userId), ENTRY_TTL_MS);
+    }
+    await pipeline.exec().catch(() => undefined);
+  }
+
+  private key(userId: string): string {
+    return `${this.redis.prefix}presence:${userId}`;
+  }
+}

@@ -1,0 +1,50 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import type { Server, ServerOptions } from 'socket.io';
+import { originAllowed } from '../common/http/origins.js';
+import { AppConfig } from '../common/config/app-config.js';
+import { RedisService } from '../common/redis/redis.service.js';
+
+/**
+ * Socket.IO server settings from the configuration: packet size limit, CORS for the polling
+ * transport, and the Redis adapter (rooms and broadcasts across nodes) when REDIS_URL is set.
+ */
+export class RelayIoAdapter extends IoAdapter {
+  private readonly connections: Redis[] = [];
+
+  constructor(private readonly appContext: INestApplicationContext) {
+    super(appContext);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const config = this.appContext.get(AppConfig);
+    const redis = this.appContext.get(RedisService);
+    const settings: Partial<ServerOptions> = {
+      path: '/socket.io',
+      serveClient: false,
+      maxHttpBufferSize: config.limits.socketPacketBytes,
+      pingInterval: 25_000,
+      pingTimeout: 20_000,
+      cors: {
+        origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) =>
+          cb(null, origin === undefined || originAllowed(config, origin)),
+        credentials: true,
+      },
+    };
+    const server: Server = super.createIOServer(port, { ...options, ...settings } as ServerOptions);
+    if (redis.client) {
+      const pub = redis.duplicate();
+      const sub = redis.duplicate();
+      this.connections.push(pub, sub);
+      server.adapter(createAdapter(pub, sub, { key: `${redis.prefix}socket.io` }));
+    }
+    return server;
+  }
+
+  override async close(server: Server): Promise<void> {
+    await super.close(server);
+    await Promise.all(this.connections.splice(0).map((c) => c.quit().catch(() => undefined)));
+  }
+}
