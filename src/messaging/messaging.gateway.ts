@@ -65,6 +65,8 @@ export class MessagingGateway
   @WebSocketServer() private readonly server!: RelayServer;
   private readonly logger = new Logger(MessagingGateway.name);
   private readonly sequencer = new ConversationSequencer();
+  /** Disconnect bookkeeping still running; shutdown waits for it before Redis and the database close. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly auth: AuthService,
@@ -117,7 +119,13 @@ export class MessagingGateway
     }
   }
 
-  async handleDisconnect(socket: RelaySocket): Promise<void> {
+  handleDisconnect(socket: RelaySocket): Promise<void> {
+    const work = this.leave(socket).finally(() => this.pending.delete(work));
+    this.pending.add(work);
+    return work;
+  }
+
+  private async leave(socket: RelaySocket): Promise<void> {
     const auth = socket.data.auth;
     if (!auth) return;
     try {
@@ -130,10 +138,11 @@ export class MessagingGateway
     }
   }
 
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     // Tell this node's clients to come back (to another node, or to this one after the restart).
     this.server?.local.emit('server:shutdown', { reconnect: true, retryAfterMs: 1000 });
     this.server?.local.disconnectSockets(true);
+    await Promise.allSettled([...this.pending]);
   }
 
   @SubscribeMessage('message:send')

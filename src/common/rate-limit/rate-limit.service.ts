@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   BurstyRateLimiter,
-  RateLimiterAbstract,
+  type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,

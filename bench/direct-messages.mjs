@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+/**
+ * Direct-message throughput and delivery latency, end to end: starts the built server as a child
+ * process (embedded PGlite, or DATABASE_URL / REDIS_URL when set), connects real Socket.IO clients,
+ * and sends messages from N senders to N receivers with a window of in-flight messages per sender.
+ *
+ *   npm run bench                          # defaults: 20 pairs, 5000 messages, window 8
+ *   BENCH_PAIRS=50 BENCH_MESSAGES=20000 npm run bench
+ *
+ * Reports persisted messages per second (acks: each ack comes after the commit) and, for delivery
+ * to the receiver's socket, p50/p95/p99 latency measured from the moment of sending.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { io } from 'socket.io-client';
+
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 20);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 8);
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function main() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'relay-bench-'));
+  const server = spawn(process.execPath, ['dist/main.js'], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      JWT_SECRET: randomUUID() + randomUUID(),
+      RATE_LIMIT_MESSAGES_PER_SEC: '0',
+      RATE_LIMIT_REGISTRATIONS_PER_MIN: '0',
+      RATE_LIMIT_LOGINS_PER_IP_PER_MIN: '0',
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `bench:${randomUUID()}:` } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (i > 300) throw new Error('server did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const post = async (path, body, token) => {
+      const res = await fetch(`${base}/api/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    const register = async () => {
+      const r = await post('/auth/register', { username: `b${randomUUID().slice(0, 12)}`, password: 'bench-pass-1' });
+      return { id: r.user.id, token: r.accessToken };
+    };
+    const connect = (token) =>
+      new Promise((resolve, reject) => {
+        const s = io(base, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+        s.once('connect', () => resolve(s));
+        s.once('connect_error', reject);
+      });
+
+    const pairs = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const [a, b] = [await register(), await register()];
+      const req = await post('/friends/requests', { userId: b.id }, a.token);
+      await post(`/friends/requests/${req.id}/accept`, {}, b.token);
+      pairs.push({ a, b, sender: await connect(a.token), receiver: await connect(b.token) });
+    }
+
+    const sentAt = new Map();
+    const deliveryMs = [];
+    const ackMs = [];
+    let delivered = 0;
+    let allDelivered;
+    const done = new Promise((r) => (allDelivered = r));
+    for (const p of pairs) {
+      p.receiver.on('message:new', (m) => {
+        const t0 = sentAt.get(m.clientMsgId);
+        if (t0 !== undefined) deliveryMs.push(performance.now() - t0);
+        if (++delivered === MESSAGES) allDelivered();
+      });
+    }
+    // Open each conversation once, outside the measurement.
+    const conversations = await Promise.all(
+      pairs.map(async (p) => {
+        const ack = await p.sender.emitWithAck('message:send', { to: { type: 'user', id: p.b.id }, body: 'warm-up', clientMsgId: randomUUID() });
+        return ack.data.conversationId;
+      }),
+    );
+    delivered = 0;
+    deliveryMs.length = 0;
+
+    const perSender = Math.ceil(MESSAGES / PAIRS);
+    const started = performance.now();
+    await Promise.all(
+      pairs.map(async (p, i) => {
+        const total = Math.min(perSender, MESSAGES - i * perSender);
+        let next = 0;
+        const lane = async () => {
+          while (next < total) {
+            next++;
+            const clientMsgId = randomUUID();
+            const t0 = performance.now();
+            sentAt.set(clientMsgId, t0);
+            const ack = await p.sender.emitWithAck('message:send', { conversationId: conversations[i], body: `message ${next}`, clientMsgId });
+            if (!ack.ok) throw new Error(JSON.stringify(ack.error));
+            ackMs.push(performance.now() - t0);
+          }
+        };
+        await Promise.all(Array.from({ length: WINDOW }, lane));
+      }),
+    );
+    const ackedIn = performance.now() - started;
+    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${delivered} delivered`)), 30_000))]);
+    const deliveredIn = performance.now() - started;
+
+    deliveryMs.sort((x, y) => x - y);
+    ackMs.sort((x, y) => x - y);
+    const result = {
+      database: process.env.DATABASE_URL ? 'postgresql' : 'pglite',
+      redis: Boolean(process.env.REDIS_URL),
+      pairs: PAIRS,
+      messages: MESSAGES,
+      window: WINDOW,
+      persistedPerSec: Math.round((MESSAGES / ackedIn) * 1000),
+      deliveredPerSec: Math.round((MESSAGES / deliveredIn) * 1000),
+      ackMs: { p50: +percentile(ackMs, 50).toFixed(1), p99: +percentile(ackMs, 99).toFixed(1) },
+      deliveryMs: {
+        p50: +percentile(deliveryMs, 50).toFixed(1),
+        p95: +percentile(deliveryMs, 95).toFixed(1),
+        p99: +percentile(deliveryMs, 99).toFixed(1),
+      },
+    };
+    console.log(JSON.stringify(result, null, 2));
+    for (const p of pairs) {
+      p.sender.close();
+      p.receiver.close();
+    }
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
