@@ -36,7 +36,9 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 async function main() {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'relay-bench-'));
-  const server = spawn(process.execPath, ['dist/main.js'], {
+  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/relay-prof" to profile the server.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),

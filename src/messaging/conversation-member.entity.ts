@@ -3,6 +3,8 @@ import type { Relation } from 'typeorm';
 import { User } from '../users/user.entity.js';
 import { bigintNumber, Conversation } from './conversation.entity.js';
 
+export type MemberRole = 'owner' | 'admin' | 'member';
+
 /** A user's place in a conversation, with how far they have received and read it. */
 @Entity('conversation_members')
 @Index('ix_conversation_members_user', ['userId'])
@@ -20,6 +22,10 @@ export class ConversationMember {
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id' })
   user?: Relation<User>;
+
+  /** Moderation role: group owners and admins manage members and may delete others' messages. */
+  @Column({ type: 'varchar', length: 16, default: 'member' })
+  role!: MemberRole;
 
   @Column({ type: 'bigint', default: 0, transformer: bigintNumber })
   readSeq!: number;

@@ -17,10 +17,13 @@ export class Conversation {
   @Column({ type: 'varchar', length: 128, nullable: true })
   title!: string | null;
 
-  /** For direct conversations: the two user ids, sorted, joined by ':'. One conversation per pair. */
-  @Index('uq_conversations_direct_key', { unique: true })
+  /**
+   * One conversation per pair: for direct conversations the two user ids, sorted, joined by ':';
+   * for application channels 'app:<appId>:<userId>'.
+   */
+  @Index('uq_conversations_pair_key', { unique: true })
   @Column({ type: 'varchar', length: 80, nullable: true })
-  directKey!: string | null;
+  pairKey!: string | null;
 
   @Index('uq_conversations_group', { unique: true })
   @Column({ type: 'uuid', nullable: true })
@@ -31,6 +34,10 @@ export class Conversation {
 
   @Column({ type: 'uuid', nullable: true })
   appId!: string | null;
+
+  /** Kept in step with conversation_members, so capacity checks need no count. */
+  @Column({ type: 'int', default: 0 })
+  memberCount!: number;
 
   /** The seq of the newest message; the next message gets lastSeq + 1 in the same statement. */
   @Column({ type: 'bigint', default: 0, transformer: bigintNumber })

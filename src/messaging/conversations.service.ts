@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, type Page, toPage } from '../common/paginat
 import { queryRows } from '../database/sql.js';
 import { UsersService } from '../users/users.service.js';
 import type { ConversationType } from './conversation.entity.js';
+import type { MemberRole } from './conversation-member.entity.js';
 import type { ConversationDto } from './dto/conversation.dto.js';
 import { MessageDto } from './dto/message.dto.js';
 import type { Message } from './message.entity.js';
@@ -15,7 +16,7 @@ import { ConversationJoinedEvent, ConversationLeftEvent, ReceiptEvent } from './
 export interface ConversationRef {
   id: string;
   type: ConversationType;
-  directKey: string | null;
+  pairKey: string | null;
   groupId: string | null;
   orgUnitId: string | null;
   appId: string | null;
@@ -23,7 +24,7 @@ export interface ConversationRef {
 
 const MEMBER_CACHE_LIMIT = 10_000;
 
-export const directKeyOf = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+export const pairKeyOf = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
 /**
  * Conversations, their members and watermarks. It is the one place that answers "is U a member of
@@ -43,15 +44,15 @@ export class ConversationsService {
 
   /** The direct conversation of two users; created (with both members) when `create` is set. */
   async direct(a: string, b: string, create: boolean): Promise<ConversationRef | null> {
-    const key = directKeyOf(a, b);
-    const [found] = await queryRows<RefRow>(this.dataSource, `SELECT ${REF_COLUMNS} FROM conversations WHERE direct_key = $1`, [key]);
+    const key = pairKeyOf(a, b);
+    const [found] = await queryRows<RefRow>(this.dataSource, `SELECT ${REF_COLUMNS} FROM conversations WHERE pair_key = $1`, [key]);
     if (found) return this.remember(found);
     if (!create) return null;
     const created = await this.dataSource.transaction(async (tx) => {
       const [row] = await queryRows<RefRow>(
         tx,
-        `INSERT INTO conversations (type, direct_key) VALUES ('direct', $1)
-         ON CONFLICT (direct_key) DO NOTHING RETURNING ${REF_COLUMNS}`,
+        `INSERT INTO conversations (type, pair_key) VALUES ('direct', $1)
+         ON CONFLICT (pair_key) DO NOTHING RETURNING ${REF_COLUMNS}`,
         [key],
       );
       if (!row) return null; // Opened concurrently by the other user.
@@ -59,44 +60,152 @@ export class ConversationsService {
       return row;
     });
     if (!created) return this.direct(a, b, false);
-    this.events.emit(ConversationJoinedEvent.event, new ConversationJoinedEvent(created.id, [a, b]));
+    this.announceJoined(created.id, [a, b]);
     return this.remember(created);
   }
 
-  /** Creates a non-direct conversation (group, org unit, app channel) with its first members. */
+  /**
+   * Creates a non-direct conversation (group, org unit, app channel) with its first members, inside
+   * the caller's transaction. Call {@link announceJoined} after it commits.
+   */
   async create(
     tx: EntityManager,
-    fields: { type: Exclude<ConversationType, 'direct'>; title?: string; groupId?: string; orgUnitId?: string; appId?: string },
-    memberIds: string[],
+    fields: { type: Exclude<ConversationType, 'direct'>; title?: string | null; groupId?: string; orgUnitId?: string; appId?: string; pairKey?: string },
+    members: { userId: string; role?: MemberRole }[],
   ): Promise<ConversationRef> {
     const [row] = await queryRows<RefRow>(
       tx,
-      `INSERT INTO conversations (type, title, group_id, org_unit_id, app_id) VALUES ($1, $2, $3, $4, $5) RETURNING ${REF_COLUMNS}`,
-      [fields.type, fields.title ?? null, fields.groupId ?? null, fields.orgUnitId ?? null, fields.appId ?? null],
+      `INSERT INTO conversations (type, title, group_id, org_unit_id, app_id, pair_key) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${REF_COLUMNS}`,
+      [fields.type, fields.title ?? null, fields.groupId ?? null, fields.orgUnitId ?? null, fields.appId ?? null, fields.pairKey ?? null],
     );
     if (!row) throw new Error('conversation insert returned nothing');
-    await this.insertMembers(tx, row.id, memberIds);
+    for (const role of ['owner', 'admin', 'member'] as const) {
+      await this.insertMembers(tx, row.id, members.filter((m) => (m.role ?? 'member') === role).map((m) => m.userId), role);
+    }
     return this.remember(row);
   }
 
-  /** Adds members; raises ConversationJoinedEvent for those who were not members yet. */
-  async addMembers(conversationId: string, userIds: string[], tx: EntityManager = this.dataSource.manager): Promise<string[]> {
-    const added = await this.insertMembers(tx, conversationId, userIds);
-    this.members.delete(conversationId);
-    if (added.length > 0) this.events.emit(ConversationJoinedEvent.event, new ConversationJoinedEvent(conversationId, added));
+  /**
+   * Adds members inside the caller's transaction; returns who was not a member yet. With `capacity`,
+   * refuses (CONFLICT) to grow the conversation past it, atomically with other adds.
+   */
+  async addMembersTx(tx: EntityManager, conversationId: string, userIds: string[], options: { role?: MemberRole; capacity?: number } = {}): Promise<string[]> {
+    const added = await this.insertMembers(tx, conversationId, userIds, options.role ?? 'member');
+    if (options.capacity !== undefined && added.length > 0) {
+      const [row] = await queryRows<{ member_count: number }>(tx, 'SELECT member_count FROM conversations WHERE id = $1', [conversationId]);
+      if ((row?.member_count ?? 0) > options.capacity) {
+        throw AppError.conflict(`The group is full (at most ${options.capacity} members)`);
+      }
+    }
+    return added;
+  }
+
+  /** Removes members inside the caller's transaction; returns who was a member. */
+  async removeMembersTx(tx: EntityManager, conversationId: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const removed = await queryRows<{ user_id: string }>(
+      tx,
+      'DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = ANY($2::uuid[]) RETURNING user_id',
+      [conversationId, userIds],
+    );
+    if (removed.length > 0) {
+      await tx.query('UPDATE conversations SET member_count = member_count - $2 WHERE id = $1', [conversationId, removed.length]);
+    }
+    return removed.map((r) => r.user_id);
+  }
+
+  /** Adds members in a transaction of its own and announces them. */
+  async addMembers(conversationId: string, userIds: string[], options: { role?: MemberRole; capacity?: number } = {}): Promise<string[]> {
+    const added = await this.dataSource.transaction((tx) => this.addMembersTx(tx, conversationId, userIds, options));
+    this.announceJoined(conversationId, added);
     return added;
   }
 
   async removeMembers(conversationId: string, userIds: string[]): Promise<string[]> {
-    const removed = await queryRows<{ user_id: string }>(
-      this.dataSource,
-      'DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = ANY($2::uuid[]) RETURNING user_id',
-      [conversationId, userIds],
-    );
+    const removed = await this.dataSource.transaction((tx) => this.removeMembersTx(tx, conversationId, userIds));
+    this.announceLeft(conversationId, removed);
+    return removed;
+  }
+
+  /** After a membership change committed: drop caches, move live sockets, tell the users. */
+  announceJoined(conversationId: string, userIds: string[]): void {
     this.members.delete(conversationId);
-    const ids = removed.map((r) => r.user_id);
-    if (ids.length > 0) this.events.emit(ConversationLeftEvent.event, new ConversationLeftEvent(conversationId, ids));
-    return ids;
+    if (userIds.length > 0) this.events.emit(ConversationJoinedEvent.event, new ConversationJoinedEvent(conversationId, userIds));
+  }
+
+  announceLeft(conversationId: string, userIds: string[]): void {
+    this.members.delete(conversationId);
+    if (userIds.length > 0) this.events.emit(ConversationLeftEvent.event, new ConversationLeftEvent(conversationId, userIds));
+  }
+
+  /** Deletes a conversation with its messages; its members are told they left it. */
+  async delete(conversationId: string, tx: EntityManager = this.dataSource.manager): Promise<string[]> {
+    const members = await queryRows<{ user_id: string }>(
+      tx,
+      'DELETE FROM conversation_members WHERE conversation_id = $1 RETURNING user_id',
+      [conversationId],
+    );
+    await tx.query('DELETE FROM conversations WHERE id = $1', [conversationId]);
+    this.refs.delete(conversationId);
+    return members.map((m) => m.user_id);
+  }
+
+  async roleOf(conversationId: string, userId: string): Promise<MemberRole | null> {
+    const [row] = await queryRows<{ role: MemberRole }>(
+      this.dataSource,
+      'SELECT role FROM conversation_members WHERE conversation_id = $1 AND user_id = $2',
+      [conversationId, userId],
+    );
+    return row?.role ?? null;
+  }
+
+  async setRole(conversationId: string, userId: string, role: MemberRole, tx: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows = await queryRows<{ user_id: string }>(
+      tx,
+      'UPDATE conversation_members SET role = $3 WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id',
+      [conversationId, userId, role],
+    );
+    return rows.length > 0;
+  }
+
+  /** Members with their roles, by join time. */
+  async listMembers(conversationId: string, limit: number, cursor?: string): Promise<Page<{ userId: string; role: MemberRole; joinedAt: Date }>> {
+    const params: unknown[] = [conversationId, limit + 1];
+    let after = '';
+    if (cursor) {
+      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      params.push(at, id);
+      after = 'AND (joined_at, user_id) > ($3::timestamptz, $4::uuid)';
+    }
+    const rows = await queryRows<{ user_id: string; role: MemberRole; joined_at: Date }>(
+      this.dataSource,
+      `SELECT user_id, role, joined_at FROM conversation_members WHERE conversation_id = $1 ${after}
+        ORDER BY joined_at, user_id LIMIT $2`,
+      params,
+    );
+    return toPage(
+      rows,
+      limit,
+      (r) => ({ userId: r.user_id, role: r.role, joinedAt: new Date(r.joined_at) }),
+      (r) => encodeCursor([new Date(r.joined_at).toISOString(), r.user_id]),
+    );
+  }
+
+  /** The conversation of a group, an org unit, or an app with one user. */
+  async byOwner(column: 'group_id' | 'org_unit_id' | 'pair_key', value: string): Promise<ConversationRef | null> {
+    const [row] = await queryRows<RefRow>(this.dataSource, `SELECT ${REF_COLUMNS} FROM conversations WHERE ${column} = $1`, [value]);
+    return row ? this.remember(row) : null;
+  }
+
+  /** Of the given conversations, those the user is a member of. */
+  async memberOf(userId: string, conversationIds: string[]): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    const rows = await queryRows<{ conversation_id: string }>(
+      this.dataSource,
+      'SELECT conversation_id FROM conversation_members WHERE user_id = $1 AND conversation_id = ANY($2::uuid[])',
+      [userId, conversationIds],
+    );
+    return new Set(rows.map((r) => r.conversation_id));
   }
 
   /** Membership changed on some node: forget what this node cached. */
@@ -159,7 +268,7 @@ export class ConversationsService {
     }
     const rows = await queryRows<ListRow>(
       this.dataSource,
-      `SELECT c.id, c.type, c.title, c.direct_key, c.group_id, c.org_unit_id, c.app_id, c.last_seq,
+      `SELECT c.id, c.type, c.title, c.pair_key, c.group_id, c.org_unit_id, c.app_id, c.last_seq,
               c.last_activity_at, m.read_seq, to_json(lm.*) AS last_message
          FROM conversation_members m
          JOIN conversations c ON c.id = m.conversation_id
@@ -169,13 +278,13 @@ export class ConversationsService {
         LIMIT $2`,
       params,
     );
-    const peerIds = rows.filter((r) => r.direct_key).map((r) => peerOf(r.direct_key!, userId));
+    const peerIds = rows.filter((r) => r.type === 'direct').map((r) => peerOf(r.pair_key!, userId));
     const peers = new Map((await this.users.findMany(peerIds)).map((u) => [u.id, u]));
     return toPage(
       rows,
       limit,
       (r) => {
-        const peerId = r.direct_key ? peerOf(r.direct_key, userId) : undefined;
+        const peerId = r.type === 'direct' ? peerOf(r.pair_key!, userId) : undefined;
         const lastSeq = Number(r.last_seq);
         const readSeq = Number(r.read_seq);
         return {
@@ -230,14 +339,17 @@ export class ConversationsService {
     return deliveredSeq;
   }
 
-  private async insertMembers(tx: EntityManager, conversationId: string, userIds: string[]): Promise<string[]> {
+  private async insertMembers(tx: EntityManager, conversationId: string, userIds: string[], role: MemberRole = 'member'): Promise<string[]> {
     if (userIds.length === 0) return [];
     const rows = await queryRows<{ user_id: string }>(
       tx,
-      `INSERT INTO conversation_members (conversation_id, user_id)
-       SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING user_id`,
-      [conversationId, [...new Set(userIds)]],
+      `INSERT INTO conversation_members (conversation_id, user_id, role)
+       SELECT $1, unnest($2::uuid[]), $3 ON CONFLICT DO NOTHING RETURNING user_id`,
+      [conversationId, [...new Set(userIds)], role],
     );
+    if (rows.length > 0) {
+      await tx.query('UPDATE conversations SET member_count = member_count + $2 WHERE id = $1', [conversationId, rows.length]);
+    }
     return rows.map((r) => r.user_id);
   }
 
@@ -245,7 +357,7 @@ export class ConversationsService {
     const ref: ConversationRef = {
       id: row.id,
       type: row.type,
-      directKey: row.direct_key,
+      pairKey: row.pair_key,
       groupId: row.group_id,
       orgUnitId: row.org_unit_id,
       appId: row.app_id,
@@ -256,12 +368,12 @@ export class ConversationsService {
   }
 }
 
-const REF_COLUMNS = 'id, type, direct_key, group_id, org_unit_id, app_id';
+const REF_COLUMNS = 'id, type, pair_key, group_id, org_unit_id, app_id';
 
 interface RefRow {
   id: string;
   type: ConversationType;
-  direct_key: string | null;
+  pair_key: string | null;
   group_id: string | null;
   org_unit_id: string | null;
   app_id: string | null;
@@ -275,8 +387,8 @@ interface ListRow extends RefRow {
   last_message: Record<string, unknown> | null;
 }
 
-export const peerOf = (directKey: string, userId: string): string => {
-  const [a, b] = directKey.split(':') as [string, string];
+export const peerOf = (pairKey: string, userId: string): string => {
+  const [a, b] = pairKey.split(':') as [string, string];
   return a === userId ? b : a;
 };
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, type Repository } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
@@ -9,12 +8,13 @@ import { isUniqueViolation } from '../database/pg-errors.js';
 import { queryRows } from '../database/sql.js';
 import { FriendsService } from '../users/friends.service.js';
 import { Attachment } from './attachment.entity.js';
+import { ConversationPolicies } from './conversation-policies.js';
 import { type ConversationRef, ConversationsService, peerOf } from './conversations.service.js';
 import type { SyncDto, SyncResultDto } from './dto/conversation.dto.js';
 import { isUUID } from 'class-validator';
 import { MAX_PAGE_SIZE } from '../common/pagination/cursor.js';
 import { MessageDto, type SendMessageDto } from './dto/message.dto.js';
-import { Message, type StoredAttachment } from './message.entity.js';
+import type { Message, StoredAttachment } from './message.entity.js';
 import { MessageChangedEvent, MessageCreatedEvent } from './messaging.events.js';
 
 export interface SendContext {
@@ -46,9 +46,9 @@ const MESSAGE_COLUMNS = `id, conversation_id AS "conversationId", seq::float8 AS
 @Injectable()
 export class MessagesService {
   constructor(
-    @InjectRepository(Message) private readonly messages: Repository<Message>,
     private readonly dataSource: DataSource,
     private readonly conversations: ConversationsService,
+    private readonly policies: ConversationPolicies,
     private readonly friends: FriendsService,
     private readonly limits: RateLimitService,
     private readonly events: EventEmitter2,
@@ -62,11 +62,15 @@ export class MessagesService {
         fields: [{ field: 'attachments', problems: [`at most ${this.config.limits.attachments}`] }],
       });
     }
-    const conversation = await this.resolveTarget(ctx.userId, dto);
-    if (dto.clientMsgId) {
-      const earlier = await this.byClientMsgId(ctx.userId, dto.clientMsgId);
-      if (earlier) return { message: MessageDto.from(earlier), created: false };
-    }
+    // The access check and the retry lookup are independent: run them side by side.
+    const [target, retry] = await Promise.allSettled([
+      this.resolveTarget(ctx.userId, dto),
+      dto.clientMsgId ? this.byClientMsgId(ctx.userId, dto.clientMsgId) : Promise.resolve(null),
+    ]);
+    if (retry.status === 'fulfilled' && retry.value) return { message: MessageDto.from(retry.value), created: false };
+    if (target.status === 'rejected') throw target.reason;
+    if (retry.status === 'rejected') throw retry.reason;
+    const conversation = target.value;
     await this.consumeRate(ctx.userId);
     const attachments = await this.ownAttachments(ctx.userId, dto.attachments?.map((a) => a.id) ?? []);
 
@@ -136,7 +140,7 @@ export class MessagesService {
 
   /** Soft delete by the sender: the seq stays, the content goes. */
   async delete(userId: string, messageId: string): Promise<void> {
-    const message = await this.ownMessage(userId, messageId);
+    const message = await this.ownMessage(userId, messageId, 'delete');
     if (message.deletedAt) return;
     const [row] = await queryRows<Message>(
       this.dataSource,
@@ -241,23 +245,28 @@ export class MessagesService {
       });
     }
     if (dto.conversationId) {
-      const conversation = await this.conversations.requireMember(dto.conversationId.toLowerCase(), userId);
-      if (conversation.type === 'direct') await this.checkDirect(userId, peerOf(conversation.directKey!, userId));
-      if (conversation.type === 'app') throw AppError.forbidden('Application channels are read-only');
+      const conversation = await this.conversations.ref(dto.conversationId.toLowerCase());
+      if (!conversation) throw AppError.notFound('Conversation');
+      if (conversation.type === 'direct') {
+        await this.conversations.requireMember(conversation.id, userId);
+        await this.checkDirect(userId, peerOf(conversation.pairKey!, userId));
+        return conversation;
+      }
+      const policy = this.policies.get(conversation.type);
+      if (policy) await policy.canPost(userId, conversation);
+      else await this.conversations.requireMember(conversation.id, userId);
       return conversation;
     }
     const to = dto.to!;
     const id = to.id.toLowerCase();
-    switch (to.type) {
-      case 'user': {
-        if (id === userId) throw AppError.validation('You cannot message yourself', { fields: [{ field: 'to.id', problems: ['is the sender'] }] });
-        await this.checkDirect(userId, id);
-        return (await this.conversations.direct(userId, id, true))!;
-      }
-      case 'group':
-      case 'org':
-        throw AppError.notFound(to.type === 'group' ? 'Group' : 'Org unit');
+    if (to.type === 'user') {
+      if (id === userId) throw AppError.validation('You cannot message yourself', { fields: [{ field: 'to.id', problems: ['is the sender'] }] });
+      await this.checkDirect(userId, id);
+      return (await this.conversations.direct(userId, id, true))!;
     }
+    const policy = this.policies.get(to.type);
+    if (!policy) throw AppError.notFound(to.type === 'group' ? 'Group' : 'Org unit');
+    return policy.resolve(userId, id);
   }
 
   /** DM_POLICY and blocks, checked on every direct send. */
@@ -283,8 +292,13 @@ export class MessagesService {
     return body;
   }
 
-  private byClientMsgId(senderId: string, clientMsgId: string): Promise<Message | null> {
-    return this.messages.findOne({ where: { senderId, clientMsgId } });
+  private async byClientMsgId(senderId: string, clientMsgId: string): Promise<Message | null> {
+    const [row] = await queryRows<Message>(
+      this.dataSource,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_msg_id = $2`,
+      [senderId, clientMsgId],
+    );
+    return row ?? null;
   }
 
   private async ownAttachments(userId: string, ids: string[]): Promise<StoredAttachment[]> {
@@ -303,14 +317,24 @@ export class MessagesService {
     });
   }
 
-  /** The caller's own message; NOT_FOUND if they cannot see it, FORBIDDEN if it is someone else's. */
-  private async ownMessage(userId: string, messageId: string): Promise<Message> {
-    const message = await this.messages.findOne({ where: { id: messageId } });
+  /**
+   * A message the caller may change: their own, or (to delete) one in a group they administer.
+   * NOT_FOUND if they cannot see it, FORBIDDEN if they may not change it.
+   */
+  private async ownMessage(userId: string, messageId: string, purpose: 'edit' | 'delete' = 'edit'): Promise<Message> {
+    const [message] = await queryRows<Message>(this.dataSource, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [messageId]);
     if (!message || !(await this.conversations.isMember(message.conversationId, userId))) {
       throw AppError.notFound('Message');
     }
-    if (message.senderId !== userId) throw AppError.forbidden('Only the sender can change a message');
-    return message;
+    if (message.senderId === userId) return message;
+    if (purpose === 'delete') {
+      const [ref, role] = await Promise.all([
+        this.conversations.ref(message.conversationId),
+        this.conversations.roleOf(message.conversationId, userId),
+      ]);
+      if (ref?.type === 'group' && (role === 'owner' || role === 'admin')) return message;
+    }
+    throw AppError.forbidden('Only the sender can change a message');
   }
 
   private async changed(kind: 'updated' | 'deleted', row: Message): Promise<MessageDto> {

@@ -12,6 +12,7 @@ import { Attachment, MessageAttachment } from './attachment.entity.js';
 import { AttachmentsController } from './attachments.controller.js';
 import { AttachmentsService } from './attachments.service.js';
 import { ConnectionsController } from './connections.controller.js';
+import { ConversationPolicies } from './conversation-policies.js';
 import { Conversation } from './conversation.entity.js';
 import { ConversationMember } from './conversation-member.entity.js';
 import { ConversationsController } from './conversations.controller.js';
@@ -41,7 +42,7 @@ import { PresenceService } from './presence.service.js';
     }),
   ],
   controllers: [MessagesController, ConversationsController, AttachmentsController, ConnectionsController],
-  providers: [ConversationsService, MessagesService, AttachmentsService, PresenceService, MessagingGateway],
-  exports: [ConversationsService, MessagesService, PresenceService],
+  providers: [ConversationsService, ConversationPolicies, MessagesService, AttachmentsService, PresenceService, MessagingGateway],
+  exports: [ConversationsService, ConversationPolicies, MessagesService, PresenceService],
 })
 export class MessagingModule {}

@@ -1,7 +1,7 @@
-import { Messaging1795326807430 } from './1795326807430-Messaging.js';
+import { Messaging1795327940695 } from './1795327940695-Messaging.js';
 import { Initial1795325574115 } from './1795325574115-Initial.js';
 /** Every committed migration, oldest first. `npm run migration:generate -- <Name>` appends here. */
 export const MIGRATIONS: (new () => object)[] = [
   Initial1795325574115,
-  Messaging1795326807430,
+  Messaging1795327940695,
 ];
