@@ -12,7 +12,9 @@ import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { GroupsModule } from './groups/groups.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
+import { OrgsModule } from './orgs/orgs.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppOptions {
@@ -35,6 +37,8 @@ export class AppModule {
         UsersModule,
         AuthModule,
         MessagingModule,
+        OrgsModule,
+        GroupsModule,
         AdminModule,
         HealthModule,
       ],

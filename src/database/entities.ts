@@ -1,9 +1,12 @@
 import { RefreshToken } from '../auth/refresh-token.entity.js';
 import { Session } from '../auth/session.entity.js';
+import { Group } from '../groups/group.entity.js';
 import { Attachment, MessageAttachment } from '../messaging/attachment.entity.js';
 import { Conversation } from '../messaging/conversation.entity.js';
 import { ConversationMember } from '../messaging/conversation-member.entity.js';
 import { Message } from '../messaging/message.entity.js';
+import { OrgUnit, OrgUnitMember } from '../orgs/org-unit.entity.js';
+import { Tenant, TenantMember, TenantUsage } from '../orgs/tenant.entity.js';
 import { Block } from '../users/block.entity.js';
 import { FriendRequest } from '../users/friend-request.entity.js';
 import { Friendship } from '../users/friendship.entity.js';
@@ -22,4 +25,10 @@ export const ENTITIES = [
   Message,
   Attachment,
   MessageAttachment,
+  Group,
+  Tenant,
+  TenantMember,
+  TenantUsage,
+  OrgUnit,
+  OrgUnitMember,
 ];

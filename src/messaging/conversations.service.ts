@@ -197,15 +197,43 @@ export class ConversationsService {
     return row ? this.remember(row) : null;
   }
 
-  /** Of the given conversations, those the user is a member of. */
-  async memberOf(userId: string, conversationIds: string[]): Promise<Set<string>> {
-    if (conversationIds.length === 0) return new Set();
-    const rows = await queryRows<{ conversation_id: string }>(
+  /** Current members of several conversations, in the caller's transaction. */
+  async membersOfMany(tx: EntityManager, conversationIds: string[]): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    if (conversationIds.length === 0) return out;
+    const rows = await queryRows<{ conversation_id: string; user_id: string }>(
+      tx,
+      'SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1::uuid[])',
+      [conversationIds],
+    );
+    for (const r of rows) {
+      const set = out.get(r.conversation_id) ?? new Set<string>();
+      set.add(r.user_id);
+      out.set(r.conversation_id, set);
+    }
+    return out;
+  }
+
+  /** The user's role in each of the given conversations they are a member of. */
+  async rolesOf(userId: string, conversationIds: string[]): Promise<Map<string, MemberRole>> {
+    if (conversationIds.length === 0) return new Map();
+    const rows = await queryRows<{ conversation_id: string; role: MemberRole }>(
       this.dataSource,
-      'SELECT conversation_id FROM conversation_members WHERE user_id = $1 AND conversation_id = ANY($2::uuid[])',
+      'SELECT conversation_id, role FROM conversation_members WHERE user_id = $1 AND conversation_id = ANY($2::uuid[])',
       [userId, conversationIds],
     );
-    return new Set(rows.map((r) => r.conversation_id));
+    return new Map(rows.map((r) => [r.conversation_id, r.role]));
+  }
+
+  /** Member counts of conversations. */
+  async memberCounts(conversationIds: string[]): Promise<Map<string, number>> {
+    if (conversationIds.length === 0) return new Map();
+    const rows = await queryRows<{ id: string; member_count: number }>(
+      this.dataSource,
+      'SELECT id, member_count FROM conversations WHERE id = ANY($1::uuid[])',
+      [conversationIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.member_count]));
   }
 
   /** Membership changed on some node: forget what this node cached. */

@@ -15,10 +15,10 @@ import { AuthService } from '../auth/auth.service.js';
 import { SessionRevokedEvent, SessionsService } from '../auth/sessions.service.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
-import { toAppError } from '../common/errors/all-exceptions.filter.js';
 import { validatePayload } from '../common/errors/validation.js';
 import { originAllowed } from '../common/http/origins.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
+import { type Ack, ack } from '../common/socket-ack.js';
 import { FriendsService } from '../users/friends.service.js';
 import { UsersService } from '../users/users.service.js';
 import { ConversationSequencer } from './conversation-sequencer.js';
@@ -36,7 +36,7 @@ import {
   ReceiptEvent,
 } from './messaging.events.js';
 import { PresenceService } from './presence.service.js';
-import type { Ack, ServerEvents, SocketData } from './socket-events.js';
+import type { ServerEvents, SocketData } from './socket-events.js';
 
 type RelayServer = Server<DefaultEventsMap, ServerEvents, DefaultEventsMap, SocketData>;
 type RelaySocket = Socket<DefaultEventsMap, ServerEvents, DefaultEventsMap, SocketData>;
@@ -300,12 +300,7 @@ export class MessagingGateway
     this.server.to(friendIds.map(userRoom)).emit('presence', { userId, online, lastSeenAt: lastSeenAt?.toISOString() ?? null });
   }
 
-  private async ack<T>(fn: () => Promise<T>): Promise<Ack<T>> {
-    try {
-      return { ok: true, data: await fn() };
-    } catch (error) {
-      const appError = toAppError(error, (e) => this.logger.error({ err: e }, 'socket handler failed'));
-      return { ok: false, error: appError.toBody() };
-    }
+  private ack<T>(fn: () => Promise<T>): Promise<Ack<T>> {
+    return ack(this.logger, fn);
   }
 }

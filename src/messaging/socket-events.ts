@@ -1,9 +1,7 @@
-import type { ErrorBody } from '../common/errors/app-error.js';
+import type { Ack } from '../common/socket-ack.js';
 import type { AuthUser } from '../auth/auth-context.js';
 import type { ConversationDto, SyncResultDto } from './dto/conversation.dto.js';
 import type { MessageDto } from './dto/message.dto.js';
-
-export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 
 /** Every event the server sends, with its payload. */
 export interface ServerEvents {

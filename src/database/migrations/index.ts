@@ -1,7 +1,9 @@
+import { GroupsAndOrgs1795328251945 } from './1795328251945-GroupsAndOrgs.js';
 import { Messaging1795327940695 } from './1795327940695-Messaging.js';
 import { Initial1795325574115 } from './1795325574115-Initial.js';
 /** Every committed migration, oldest first. `npm run migration:generate -- <Name>` appends here. */
 export const MIGRATIONS: (new () => object)[] = [
   Initial1795325574115,
   Messaging1795327940695,
+  GroupsAndOrgs1795328251945,
 ];

@@ -1,0 +1,137 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/cursor.js';
+import type { MemberRole } from '../../messaging/conversation-member.entity.js';
+import type { GroupVisibility } from '../group.entity.js';
+
+export const MAX_GROUP_MEMBERS = 10_000;
+
+export class CreateGroupDto {
+  @ApiProperty({ minLength: 1, maxLength: 128 })
+  @IsString()
+  @Length(1, 128)
+  name!: string;
+
+  @ApiPropertyOptional({ enum: ['private', 'public'], default: 'private' })
+  @IsOptional()
+  @IsIn(['private', 'public'])
+  visibility?: GroupVisibility;
+
+  @ApiPropertyOptional({ maxLength: 512 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  topic?: string;
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: 1000 })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
+  memberIds?: string[];
+
+  @ApiPropertyOptional({ minimum: 2, maximum: MAX_GROUP_MEMBERS, default: 500 })
+  @IsOptional()
+  @IsInt()
+  @Min(2)
+  @Max(MAX_GROUP_MEMBERS)
+  maxMembers?: number;
+
+  @ApiPropertyOptional({ description: 'Private topic: any member may invite', default: false })
+  @IsOptional()
+  @IsBoolean()
+  membersCanInvite?: boolean;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'A tenant the creator belongs to; its applications may push to the group' })
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+}
+
+export class UpdateGroupDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 512, nullable: true, type: String })
+  @ValidateIf((_o, v) => v !== null && v !== undefined)
+  @IsString()
+  @MaxLength(512)
+  topic?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  membersCanInvite?: boolean;
+}
+
+export class GroupDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) topic!: string | null;
+  @ApiProperty({ enum: ['private', 'public'] }) visibility!: GroupVisibility;
+  @ApiProperty() membersCanInvite!: boolean;
+  @ApiProperty() maxMembers!: number;
+  @ApiProperty() memberCount!: number;
+  @ApiProperty({ format: 'uuid' }) conversationId!: string;
+  @ApiProperty({ format: 'uuid', type: String, nullable: true }) tenantId!: string | null;
+  @ApiProperty({ enum: ['owner', 'admin', 'member'], nullable: true, type: String, description: 'The caller’s role, null when not a member' })
+  myRole!: MemberRole | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class GroupPageDto {
+  @ApiProperty({ type: [GroupDto] }) items!: GroupDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class PublicGroupsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ maxLength: 64, description: 'Part of the name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  search?: string;
+}
+
+export class GroupMemberDto {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ enum: ['owner', 'admin', 'member'] }) role!: MemberRole;
+  @ApiProperty({ format: 'date-time' }) joinedAt!: string;
+}
+
+export class GroupMemberPageDto {
+  @ApiProperty({ type: [GroupMemberDto] }) items!: GroupMemberDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class AddGroupMembersDto {
+  @ApiProperty({ type: [String], format: 'uuid', maxItems: 1000 })
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
+  userIds!: string[];
+}
+
+export class SetRoleDto {
+  @ApiProperty({ enum: ['owner', 'admin', 'member'], description: 'owner transfers ownership (the old owner becomes admin)' })
+  @IsIn(['owner', 'admin', 'member'])
+  role!: MemberRole;
+}
+
+export class InviteDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  userId!: string;
+}
+
+export class GroupIdDto {
+  @IsUUID()
+  groupId!: string;
+}
+
+export class TopicInviteDto extends GroupIdDto {
+  @IsUUID()
+  userId!: string;
+}

@@ -1,0 +1,271 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
+import { AppError } from '../common/errors/app-error.js';
+import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import { queryRows } from '../database/sql.js';
+import type { MemberRole } from '../messaging/conversation-member.entity.js';
+import { ConversationPolicies } from '../messaging/conversation-policies.js';
+import { type ConversationRef, ConversationsService } from '../messaging/conversations.service.js';
+import { TenantsService } from '../orgs/tenants.service.js';
+import { BlocksService } from '../users/blocks.service.js';
+import { UsersService } from '../users/users.service.js';
+import type { CreateGroupDto, GroupDto, GroupMemberDto } from './dto/group.dto.js';
+import { Group } from './group.entity.js';
+
+const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
+
+/**
+ * Private groups and public/private topics. Every use case starts from {@link access}: what the
+ * caller's role in the group is, with private groups invisible (NOT_FOUND) to non-members.
+ */
+@Injectable()
+export class GroupsService implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly conversations: ConversationsService,
+    private readonly policies: ConversationPolicies,
+    private readonly users: UsersService,
+    private readonly blocks: BlocksService,
+    private readonly tenants: TenantsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.policies.register('group', {
+      resolve: async (userId, groupId) => {
+        const { group, role } = await this.access(userId, groupId);
+        await this.checkPoster(group, role);
+        return (await this.conversations.ref(group.conversationId))!;
+      },
+      canPost: async (userId, conversation: ConversationRef) => {
+        const { group, role } = await this.access(userId, conversation.groupId!, 'Conversation');
+        await this.checkPoster(group, role);
+      },
+    });
+  }
+
+  async create(actorId: string, dto: CreateGroupDto): Promise<GroupDto> {
+    const maxMembers = dto.maxMembers ?? 500;
+    const memberIds = [...new Set((dto.memberIds ?? []).map((id) => id.toLowerCase()))].filter((id) => id !== actorId);
+    if (memberIds.length + 1 > maxMembers) {
+      throw AppError.validation(`At most ${maxMembers} members`, { fields: [{ field: 'memberIds', problems: [`more than maxMembers (${maxMembers})`] }] });
+    }
+    await this.requireUsers(memberIds);
+    if (dto.tenantId) await this.tenants.requireRole(actorId, dto.tenantId.toLowerCase(), ['owner', 'admin', 'member']);
+    const group = await this.dataSource.transaction(async (tx) => {
+      const id = (await queryRows<{ id: string }>(tx, 'SELECT gen_random_uuid() AS id'))[0]!.id;
+      const conversation = await this.conversations.create(tx, { type: 'group', title: dto.name.trim(), groupId: id }, [
+        { userId: actorId, role: 'owner' },
+        ...memberIds.map((userId) => ({ userId })),
+      ]);
+      const repo = tx.getRepository(Group);
+      return repo.save(
+        repo.create({
+          id,
+          name: dto.name.trim(),
+          nameKey: dto.name.trim().toLowerCase(),
+          topic: dto.topic ?? null,
+          visibility: dto.visibility ?? 'private',
+          membersCanInvite: dto.membersCanInvite ?? false,
+          maxMembers,
+          tenantId: dto.tenantId?.toLowerCase() ?? null,
+          conversationId: conversation.id,
+        }),
+      );
+    });
+    this.conversations.announceJoined(group.conversationId, [actorId, ...memberIds]);
+    return this.view(group, 'owner', memberIds.length + 1);
+  }
+
+  async get(actorId: string, groupId: string): Promise<GroupDto> {
+    const { group, role } = await this.access(actorId, groupId);
+    return this.view(group, role);
+  }
+
+  /** Groups the caller is a member of, by name. */
+  async listMine(actorId: string, limit: number, cursor?: string): Promise<Page<GroupDto>> {
+    const ids = await this.conversations.conversationIdsOf(actorId);
+    return this.page((qb) => qb.where('g.conversation_id = ANY(:ids)', { ids }), actorId, limit, cursor);
+  }
+
+  /** The public directory, optionally filtered by part of the name. */
+  async listPublic(actorId: string, search: string | undefined, limit: number, cursor?: string): Promise<Page<GroupDto>> {
+    const term = search?.trim().toLowerCase();
+    const like = term ? `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
+    return this.page((qb) => qb.where(`g.visibility = 'public' AND g.name_key LIKE :like`, { like }), actorId, limit, cursor);
+  }
+
+  async update(actorId: string, groupId: string, patch: { name?: string; topic?: string | null; membersCanInvite?: boolean }): Promise<GroupDto> {
+    const { group, role } = await this.access(actorId, groupId);
+    this.requireManager(role);
+    if (patch.name !== undefined) {
+      group.name = patch.name.trim();
+      group.nameKey = group.name.toLowerCase();
+    }
+    if (patch.topic !== undefined) group.topic = patch.topic;
+    if (patch.membersCanInvite !== undefined) group.membersCanInvite = patch.membersCanInvite;
+    await this.dataSource.getRepository(Group).save(group);
+    return this.view(group, role);
+  }
+
+  /** Deletes the group, its conversation and its messages (owner only). */
+  async delete(actorId: string, groupId: string): Promise<void> {
+    const { group, role } = await this.access(actorId, groupId);
+    if (role !== 'owner') throw AppError.forbidden('Only the owner can delete the group');
+    const members = await this.dataSource.transaction(async (tx) => {
+      await tx.getRepository(Group).delete({ id: group.id });
+      return this.conversations.delete(group.conversationId, tx);
+    });
+    this.conversations.announceLeft(group.conversationId, members);
+  }
+
+  async members(actorId: string, groupId: string, limit: number, cursor?: string): Promise<Page<GroupMemberDto>> {
+    const { group } = await this.access(actorId, groupId);
+    const page = await this.conversations.listMembers(group.conversationId, limit, cursor);
+    return { items: page.items.map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt.toISOString() })), nextCursor: page.nextCursor };
+  }
+
+  /** Admins add members directly. */
+  async addMembers(actorId: string, groupId: string, userIds: string[]): Promise<string[]> {
+    const { group, role } = await this.access(actorId, groupId);
+    this.requireManager(role);
+    const ids = [...new Set(userIds.map((id) => id.toLowerCase()))];
+    await this.requireUsers(ids);
+    return this.conversations.addMembers(group.conversationId, ids, { capacity: group.maxMembers });
+  }
+
+  /**
+   * Removes a member: oneself (leaving), or another member as owner/admin. Admins cannot remove the
+   * owner or other admins; the owner leaves only after handing ownership over.
+   */
+  async removeMember(actorId: string, groupId: string, userId: string): Promise<void> {
+    const { group, role } = await this.access(actorId, groupId);
+    const targetRole = await this.conversations.roleOf(group.conversationId, userId);
+    if (!targetRole) throw AppError.notFound('Member');
+    if (userId === actorId) {
+      if (role === 'owner') throw AppError.conflict('The owner must transfer ownership (or delete the group) before leaving');
+    } else {
+      this.requireManager(role);
+      if (targetRole === 'owner' || (targetRole === 'admin' && role !== 'owner')) {
+        throw AppError.forbidden('Only the owner can remove an admin; nobody removes the owner');
+      }
+    }
+    await this.conversations.removeMembers(group.conversationId, [userId]);
+  }
+
+  /** The owner changes roles; making someone owner hands ownership over (the old owner becomes admin). */
+  async setRole(actorId: string, groupId: string, userId: string, newRole: MemberRole): Promise<{ userId: string; role: MemberRole }> {
+    const { group, role } = await this.access(actorId, groupId);
+    if (role !== 'owner') throw AppError.forbidden('Only the owner changes roles');
+    if (userId === actorId) throw AppError.validation('The owner cannot change their own role; make someone else owner instead');
+    if (!(await this.conversations.roleOf(group.conversationId, userId))) throw AppError.notFound('Member');
+    await this.dataSource.transaction(async (tx) => {
+      await this.conversations.setRole(group.conversationId, userId, newRole, tx);
+      if (newRole === 'owner') await this.conversations.setRole(group.conversationId, actorId, 'admin', tx);
+    });
+    return { userId, role: newRole };
+  }
+
+  /** Joins a public topic; a no-op for members. */
+  async subscribe(actorId: string, groupId: string): Promise<void> {
+    const { group, role } = await this.access(actorId, groupId);
+    if (group.visibility !== 'public') throw AppError.forbidden('Private groups are joined by invitation');
+    if (role) return;
+    await this.conversations.addMembers(group.conversationId, [actorId], { capacity: group.maxMembers });
+  }
+
+  async unsubscribe(actorId: string, groupId: string): Promise<void> {
+    const { group, role } = await this.access(actorId, groupId);
+    if (group.visibility !== 'public') throw AppError.forbidden('Leave a private group with DELETE /groups/:id/members/:yourId');
+    if (!role) return;
+    if (role === 'owner') throw AppError.conflict('The owner must transfer ownership before unsubscribing');
+    await this.conversations.removeMembers(group.conversationId, [actorId]);
+  }
+
+  /** Admins invite always; other members when the group allows it. The invitee joins at once. */
+  async invite(actorId: string, groupId: string, userId: string): Promise<void> {
+    const { group, role } = await this.access(actorId, groupId);
+    if (!role) throw AppError.forbidden('Only members can invite');
+    if (!MANAGERS.includes(role) && !group.membersCanInvite) throw AppError.forbidden('Only admins can invite to this group');
+    if (!(await this.users.exists(userId))) throw AppError.notFound('User');
+    if (await this.blocks.isBlockedEitherWay(actorId, userId)) throw AppError.forbidden('You cannot invite this user');
+    await this.conversations.addMembers(group.conversationId, [userId], { capacity: group.maxMembers });
+  }
+
+  /** Member ids of a group of the tenant (for application pushes). */
+  async memberIdsInTenant(tenantId: string, groupId: string): Promise<string[]> {
+    const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });
+    if (!group || group.tenantId !== tenantId) throw AppError.notFound('Group');
+    return this.conversations.memberIds(group.conversationId);
+  }
+
+  /** The group and the caller's role in it; private groups do not exist for non-members. */
+  private async access(userId: string, groupId: string, what = 'Group'): Promise<{ group: Group; role: MemberRole | null }> {
+    const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });
+    if (!group) throw AppError.notFound(what);
+    const role = await this.conversations.roleOf(group.conversationId, userId);
+    if (!role && group.visibility === 'private') throw AppError.notFound(what);
+    return { group, role };
+  }
+
+  private requireManager(role: MemberRole | null): void {
+    if (!role || !MANAGERS.includes(role)) throw AppError.forbidden('Group owner or admin role required');
+  }
+
+  private async checkPoster(group: Group, role: MemberRole | null): Promise<void> {
+    if (!role) throw AppError.forbidden('Subscribe to the topic to post in it');
+    if (group.tenantId) await this.tenants.consume(group.tenantId, 'messages', 1);
+  }
+
+  private async requireUsers(ids: string[]): Promise<void> {
+    const found = new Set((await this.users.findMany(ids)).filter((u) => !u.deactivatedAt).map((u) => u.id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new AppError('NOT_FOUND', 'Some users do not exist', { userIds: missing.slice(0, 50) });
+    }
+  }
+
+  private async page(
+    filter: (qb: SelectQueryBuilder<Group>) => SelectQueryBuilder<Group>,
+    actorId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<GroupDto>> {
+    const qb = filter(this.dataSource.getRepository(Group).createQueryBuilder('g'));
+    if (cursor) {
+      const [name, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      qb.andWhere('(g.name_key, g.id) > (:name, :id)', { name, id });
+    }
+    const rows = await qb.orderBy('g.name_key', 'ASC').addOrderBy('g.id', 'ASC').limit(limit + 1).getMany();
+    const [roles, counts] = await Promise.all([
+      this.conversations.rolesOf(actorId, rows.map((g) => g.conversationId)),
+      this.conversations.memberCounts(rows.map((g) => g.conversationId)),
+    ]);
+    return toPage(
+      rows,
+      limit,
+      (g) => this.toDto(g, roles.get(g.conversationId) ?? null, counts.get(g.conversationId) ?? 0),
+      (g) => encodeCursor([g.nameKey, g.id]),
+    );
+  }
+
+  private async view(group: Group, role: MemberRole | null, count?: number): Promise<GroupDto> {
+    const memberCount = count ?? (await this.conversations.memberCounts([group.conversationId])).get(group.conversationId) ?? 0;
+    return this.toDto(group, role, memberCount);
+  }
+
+  private toDto(g: Group, role: MemberRole | null, memberCount: number): GroupDto {
+    return {
+      id: g.id,
+      name: g.name,
+      topic: g.topic,
+      visibility: g.visibility,
+      membersCanInvite: g.membersCanInvite,
+      maxMembers: g.maxMembers,
+      memberCount,
+      conversationId: g.conversationId,
+      tenantId: g.tenantId,
+      myRole: role,
+      createdAt: g.createdAt.toISOString(),
+    };
+  }
+}
