@@ -235,6 +235,7 @@ export class MessagingGateway
   @OnEvent(ConversationJoinedEvent.event)
   async onJoined(e: ConversationJoinedEvent): Promise<void> {
     await this.publish({ kind: 'membership', conversationId: e.conversationId });
+    if (e.userIds.length === 0) return; // An empty room list would address every socket.
     const rooms = e.userIds.map(userRoom);
     this.server.in(rooms).socketsJoin(convRoom(e.conversationId));
     const ref = await this.conversations.ref(e.conversationId);
@@ -244,6 +245,7 @@ export class MessagingGateway
   @OnEvent(ConversationLeftEvent.event)
   async onLeft(e: ConversationLeftEvent): Promise<void> {
     await this.publish({ kind: 'membership', conversationId: e.conversationId });
+    if (e.userIds.length === 0) return;
     const rooms = e.userIds.map(userRoom);
     this.server.in(rooms).socketsLeave(convRoom(e.conversationId));
     this.server.to(rooms).emit('conversation:left', { conversationId: e.conversationId });
@@ -270,20 +272,25 @@ export class MessagingGateway
     switch (m.kind) {
       case 'created':
         this.sequencer.push(m.message.conversationId, m.message.seq, () => {
-          const to = this.server.local.to(m.memberIds.map(userRoom));
-          (m.origin ? to.except(m.origin) : to).emit('message:new', m.message);
+          const to = this.toLocalUsers(m.memberIds);
+          (m.origin ? to?.except(m.origin) : to)?.emit('message:new', m.message);
         });
         return;
       case 'updated':
-        this.server.local.to(m.memberIds.map(userRoom)).emit('message:updated', m.message);
+        this.toLocalUsers(m.memberIds)?.emit('message:updated', m.message);
         return;
       case 'deleted':
-        this.server.local.to(m.memberIds.map(userRoom)).emit('message:deleted', m.message);
+        this.toLocalUsers(m.memberIds)?.emit('message:deleted', m.message);
         return;
       case 'membership':
         this.conversations.forgetMembers(m);
         return;
     }
+  }
+
+  /** This node's sockets of these users; null for nobody (an empty room list would mean everyone). */
+  private toLocalUsers(userIds: string[]) {
+    return userIds.length === 0 ? null : this.server.local.to(userIds.map(userRoom));
   }
 
   private async publish(m: BusMessage): Promise<void> {
