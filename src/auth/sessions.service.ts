@@ -167,6 +167,18 @@ export class SessionsService {
     await this.revoke(sessionId, 'revoked_by_user');
   }
 
+  /** Of the given sessions, the users of those that are live and marked active. */
+  async activeUsers(sessionIds: string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    const rows = await queryRows<{ user_id: string }>(
+      this.dataSource,
+      `SELECT DISTINCT user_id FROM sessions
+        WHERE id = ANY($1::uuid[]) AND state = 'active' AND revoked_at IS NULL AND expires_at > now()`,
+      [sessionIds],
+    );
+    return new Set(rows.map((r) => r.user_id));
+  }
+
   countLive(): Promise<number> {
     return this.sessions
       .createQueryBuilder('s')

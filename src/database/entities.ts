@@ -1,5 +1,6 @@
 import { RefreshToken } from '../auth/refresh-token.entity.js';
 import { Session } from '../auth/session.entity.js';
+import { App, AppMute } from '../apps/app.entity.js';
 import { Group } from '../groups/group.entity.js';
 import { Attachment, MessageAttachment } from '../messaging/attachment.entity.js';
 import { Conversation } from '../messaging/conversation.entity.js';
@@ -31,4 +32,6 @@ export const ENTITIES = [
   TenantUsage,
   OrgUnit,
   OrgUnitMember,
+  App,
+  AppMute,
 ];

@@ -236,6 +236,31 @@ export class ConversationsService {
     return new Map(rows.map((r) => [r.id, r.member_count]));
   }
 
+  /**
+   * The per-user channels of an application, created (with the user as sole member) where missing.
+   * Returns each user's conversation id and who got a new one.
+   */
+  async ensureAppChannels(tx: EntityManager, appId: string, title: string, userIds: string[]): Promise<{ byUser: Map<string, string>; created: Map<string, string> }> {
+    const keys = userIds.map((u) => `app:${appId}:${u}`);
+    const inserted = await queryRows<{ id: string; pair_key: string }>(
+      tx,
+      `INSERT INTO conversations (type, title, app_id, pair_key, member_count)
+       SELECT 'app', $2, $1, k, 1 FROM unnest($3::text[]) AS k
+       ON CONFLICT (pair_key) DO NOTHING RETURNING id, pair_key`,
+      [appId, title, keys],
+    );
+    const userOf = (key: string) => key.slice(key.lastIndexOf(':') + 1);
+    const created = new Map(inserted.map((r) => [userOf(r.pair_key), r.id]));
+    if (created.size > 0) {
+      await tx.query(
+        'INSERT INTO conversation_members (conversation_id, user_id) SELECT unnest($1::uuid[]), unnest($2::uuid[])',
+        [[...created.values()], [...created.keys()]],
+      );
+    }
+    const all = await queryRows<{ id: string; pair_key: string }>(tx, 'SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1::text[])', [keys]);
+    return { byUser: new Map(all.map((r) => [userOf(r.pair_key), r.id])), created };
+  }
+
   /** Membership changed on some node: forget what this node cached. */
   @OnEvent(ConversationJoinedEvent.event)
   @OnEvent(ConversationLeftEvent.event)

@@ -126,6 +126,48 @@ export class MessagesService {
     return row;
   }
 
+  /**
+   * Delivers one application message to many users, each in their own channel of the app: one
+   * transaction of a few set-based statements whatever the number of users.
+   */
+  async deliverFromApp(
+    app: { id: string; name: string },
+    userIds: string[],
+    content: { type: Message['type']; body: string },
+  ): Promise<Map<string, MessageDto>> {
+    const body = this.checkBody(content.body, false);
+    if (userIds.length === 0) return new Map();
+    const { rows, created, byUser } = await this.dataSource.transaction(async (tx) => {
+      const channels = await this.conversations.ensureAppChannels(tx, app.id, app.name, userIds);
+      const ids = [...channels.byUser.values()].sort();
+      // Lock in one global order, so concurrent pushes to overlapping users cannot deadlock.
+      await tx.query('SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
+      const rows = await queryRows<Message>(
+        tx,
+        `WITH next AS (
+           UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = now()
+            WHERE id = ANY($1::uuid[]) RETURNING id, last_seq
+         ), stored AS (
+           INSERT INTO messages (conversation_id, seq, app_id, type, body)
+           SELECT next.id, next.last_seq, $2, $3, $4 FROM next RETURNING *
+         )
+         SELECT ${MESSAGE_COLUMNS} FROM stored`,
+        [ids, app.id, content.type, body],
+      );
+      return { rows, created: channels.created, byUser: channels.byUser };
+    });
+    for (const [userId, conversationId] of created) this.conversations.announceJoined(conversationId, [userId]);
+    const byConversation = new Map(rows.map((m) => [m.conversationId, MessageDto.from(m)]));
+    const out = new Map<string, MessageDto>();
+    for (const [userId, conversationId] of byUser) {
+      const message = byConversation.get(conversationId);
+      if (!message) continue;
+      out.set(userId, message);
+      this.events.emit(MessageCreatedEvent.event, new MessageCreatedEvent(message, [userId], null));
+    }
+    return out;
+  }
+
   async edit(userId: string, messageId: string, body: string): Promise<MessageDto> {
     const message = await this.ownMessage(userId, messageId);
     if (message.deletedAt) throw AppError.conflict('Message was deleted');
@@ -251,6 +293,10 @@ export class MessagesService {
         await this.conversations.requireMember(conversation.id, userId);
         await this.checkDirect(userId, peerOf(conversation.pairKey!, userId));
         return conversation;
+      }
+      if (conversation.type === 'app') {
+        await this.conversations.requireMember(conversation.id, userId);
+        throw AppError.forbidden('Application channels are read-only');
       }
       const policy = this.policies.get(conversation.type);
       if (policy) await policy.canPost(userId, conversation);

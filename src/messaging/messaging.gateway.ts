@@ -113,7 +113,7 @@ export class MessagingGateway
     const auth = socket.data.auth;
     if (!auth) return;
     try {
-      if (await this.presence.connected(auth.userId, socket.id)) await this.announce(auth.userId, true, new Date());
+      if (await this.presence.connected(auth.userId, socket.id, auth.sessionId)) await this.announce(auth.userId, true, new Date());
     } catch (error) {
       this.logger.warn({ err: error }, 'presence update on connect failed');
     }

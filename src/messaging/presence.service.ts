@@ -11,7 +11,8 @@ const REFRESH_EVERY_MS = 20_000;
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnApplicationShutdown {
-  private readonly local = new Map<string, Set<string>>();
+  /** userId → socketId → sessionId, for this node's sockets. */
+  private readonly local = new Map<string, Map<string, string>>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly redis: RedisService) {}
@@ -27,9 +28,9 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Records a socket; true when it is the user's first live socket anywhere. */
-  async connected(userId: string, socketId: string): Promise<boolean> {
-    const sockets = this.local.get(userId) ?? new Set<string>();
-    sockets.add(socketId);
+  async connected(userId: string, socketId: string, sessionId: string): Promise<boolean> {
+    const sockets = this.local.get(userId) ?? new Map<string, string>();
+    sockets.set(socketId, sessionId);
     this.local.set(userId, sockets);
     const client = this.redis.client;
     if (!client) return sockets.size === 1;
@@ -38,7 +39,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     const result = await client
       .multi()
       .zremrangebyscore(key, 0, now)
-      .zadd(key, now + ENTRY_TTL_MS, socketId)
+      .zadd(key, now + ENTRY_TTL_MS, entry(socketId, sessionId))
       .zcard(key)
       .pexpire(key, ENTRY_TTL_MS)
       .exec();
@@ -48,12 +49,13 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   /** Forgets a socket; true when the user has no live socket left anywhere. */
   async disconnected(userId: string, socketId: string): Promise<boolean> {
     const sockets = this.local.get(userId);
+    const sessionId = sockets?.get(socketId) ?? '';
     sockets?.delete(socketId);
     if (sockets?.size === 0) this.local.delete(userId);
     const client = this.redis.client;
     if (!client) return !this.local.has(userId);
     const key = this.key(userId);
-    const result = await client.multi().zrem(key, socketId).zcount(key, Date.now(), '+inf').exec();
+    const result = await client.multi().zrem(key, entry(socketId, sessionId)).zcount(key, Date.now(), '+inf').exec();
     return Number(result?.[1]?.[1]) === 0;
   }
 
@@ -66,6 +68,30 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     for (const id of userIds) pipeline.zcount(this.key(id), now, '+inf');
     const counts = (await pipeline.exec()) ?? [];
     return new Set(userIds.filter((_, i) => Number(counts[i]?.[1]) > 0));
+  }
+
+  /** The sessions that have a live socket, per user (users without one are absent). */
+  async connectedSessions(userIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const client = this.redis.client;
+    if (!client) {
+      for (const id of userIds) {
+        const sockets = this.local.get(id);
+        if (sockets) out.set(id, [...new Set(sockets.values())]);
+      }
+      return out;
+    }
+    if (userIds.length === 0) return out;
+    const now = Date.now();
+    const pipeline = client.pipeline();
+    for (const id of userIds) pipeline.zrangebyscore(this.key(id), now, '+inf');
+    const results = (await pipeline.exec()) ?? [];
+    userIds.forEach((id, i) => {
+      const members = (results[i]?.[1] as string[] | undefined) ?? [];
+      const sessions = [...new Set(members.map((m) => m.split('|')[1] ?? '').filter(Boolean))];
+      if (sessions.length > 0) out.set(id, sessions);
+    });
+    return out;
   }
 
   /** Sockets of users connected to this node. */
@@ -81,7 +107,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     const expires = Date.now() + ENTRY_TTL_MS;
     const pipeline = client.pipeline();
     for (const [userId, sockets] of this.local) {
-      for (const socketId of sockets) pipeline.zadd(this.key(userId), expires, socketId);
+      for (const [socketId, sessionId] of sockets) pipeline.zadd(this.key(userId), expires, entry(socketId, sessionId));
       pipeline.pexpire(this.key(userId), ENTRY_TTL_MS);
     }
     await pipeline.exec().catch(() => undefined);
@@ -91,3 +117,5 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     return `${this.redis.prefix}presence:${userId}`;
   }
 }
+
+const entry = (socketId: string, sessionId: string): string => `${socketId}|${sessionId}`;

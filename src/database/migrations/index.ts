@@ -1,3 +1,4 @@
+import { Apps1795328538589 } from './1795328538589-Apps.js';
 import { GroupsAndOrgs1795328251945 } from './1795328251945-GroupsAndOrgs.js';
 import { Messaging1795327940695 } from './1795327940695-Messaging.js';
 import { Initial1795325574115 } from './1795325574115-Initial.js';
@@ -6,4 +7,5 @@ export const MIGRATIONS: (new () => object)[] = [
   Initial1795325574115,
   Messaging1795327940695,
   GroupsAndOrgs1795328251945,
+  Apps1795328538589,
 ];

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { SessionsService } from '../auth/sessions.service.js';
+import { AppError } from '../common/errors/app-error.js';
+import { queryRows } from '../database/sql.js';
+import { GroupsService } from '../groups/groups.service.js';
+import { MessagesService } from '../messaging/messages.service.js';
+import { PresenceService } from '../messaging/presence.service.js';
+import { OrgUnitsService } from '../orgs/org-units.service.js';
+import { TenantsService } from '../orgs/tenants.service.js';
+import { UsersService } from '../users/users.service.js';
+import { App, AppMute } from './app.entity.js';
+import type { PushDto, PushResultDto, PushSkippedDto } from './dto/apps.dto.js';
+
+const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+const newKey = (): string => `rk_${randomBytes(32).toString('base64url')}`;
+
+@Injectable()
+export class AppsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tenants: TenantsService,
+    private readonly units: OrgUnitsService,
+    private readonly groups: GroupsService,
+    private readonly users: UsersService,
+    private readonly messages: MessagesService,
+    private readonly presence: PresenceService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async create(actorId: string, tenantId: string, name: string): Promise<{ app: App; apiKey: string }> {
+    await this.tenants.requireRole(actorId, tenantId, ['owner', 'admin']);
+    const apiKey = newKey();
+    const repo = this.dataSource.getRepository(App);
+    const app = await repo.save(repo.create({ tenantId, name: name.trim(), keyHash: hashKey(apiKey) }));
+    return { app, apiKey };
+  }
+
+  async list(actorId: string, tenantId: string): Promise<App[]> {
+    await this.tenants.requireRole(actorId, tenantId, ['owner', 'admin']);
+    return this.dataSource.getRepository(App).find({ where: { tenantId }, order: { createdAt: 'ASC' }, take: 500 });
+  }
+
+  /** A new key; the old one stops working at once. */
+  async rotate(actorId: string, appId: string): Promise<{ app: App; apiKey: string }> {
+    const app = await this.visible(actorId, appId);
+    await this.tenants.requireRole(actorId, app.tenantId, ['owner', 'admin']);
+    const apiKey = newKey();
+    app.keyHash = hashKey(apiKey);
+    app.keyRotatedAt = new Date();
+    await this.dataSource.getRepository(App).save(app);
+    return { app, apiKey };
+  }
+
+  /** The app an X-App-Key belongs to; UNAUTHORIZED for a missing or wrong key. */
+  async authenticate(key: string | undefined): Promise<App> {
+    if (!key || key.length > 256) throw AppError.unauthorized('Missing or invalid X-App-Key');
+    const app = await this.dataSource.getRepository(App).findOneBy({ keyHash: hashKey(key) });
+    if (!app) throw AppError.unauthorized('Missing or invalid X-App-Key');
+    return app;
+  }
+
+  async mute(userId: string, appId: string, muted: boolean): Promise<void> {
+    await this.existing(appId);
+    const repo = this.dataSource.getRepository(AppMute);
+    if (muted) await repo.createQueryBuilder().insert().values({ appId, userId }).orIgnore().execute();
+    else await repo.delete({ appId, userId });
+  }
+
+  /**
+   * Pushes one message to users of the app's tenant: explicit users, a group of the tenant, or an
+   * org unit with everything below it. Users outside the tenant, muted users and (sessions=active)
+   * users without an active connected session are skipped with a reason. The tenant's daily quota
+   * is taken for all deliveries up front; if it cannot be, nothing is delivered.
+   */
+  async push(app: App, dto: PushDto): Promise<PushResultDto> {
+    if (!dto.toUserIds && !dto.groupId && !dto.orgUnitId) {
+      throw AppError.validation('Give toUserIds, groupId or orgUnitId', { fields: [{ field: 'toUserIds', problems: ['no recipients'] }] });
+    }
+    const skipped: PushSkippedDto[] = [];
+    const candidates = new Set<string>();
+    if (dto.toUserIds) {
+      const ids = [...new Set(dto.toUserIds.map((id) => id.toLowerCase()))];
+      const known = new Set((await this.users.findMany(ids)).filter((u) => !u.deactivatedAt).map((u) => u.id));
+      for (const id of ids) {
+        if (known.has(id)) candidates.add(id);
+        else skipped.push({ userId: id, reason: 'unknown_user' });
+      }
+    }
+    if (dto.groupId) for (const id of await this.groups.memberIdsInTenant(app.tenantId, dto.groupId.toLowerCase())) candidates.add(id);
+    if (dto.orgUnitId) for (const id of await this.units.subtreeMemberIds(app.tenantId, dto.orgUnitId.toLowerCase())) candidates.add(id);
+
+    const inTenant = await this.tenants.membersAmong(app.tenantId, [...candidates]);
+    const muted = await this.mutedAmong(app.id, [...candidates]);
+    let recipients: string[] = [];
+    for (const id of candidates) {
+      if (!inTenant.has(id)) skipped.push({ userId: id, reason: 'not_in_tenant' });
+      else if (muted.has(id)) skipped.push({ userId: id, reason: 'muted' });
+      else recipients.push(id);
+    }
+    if (dto.sessions === 'active') {
+      const connected = await this.presence.connectedSessions(recipients);
+      const active = await this.sessions.activeUsers([...connected.values()].flat());
+      for (const id of recipients) if (!active.has(id)) skipped.push({ userId: id, reason: 'no_active_session' });
+      recipients = recipients.filter((id) => active.has(id));
+    }
+
+    await this.tenants.consume(app.tenantId, 'appPushes', recipients.length);
+    let delivered: Map<string, { id: string }>;
+    try {
+      delivered = await this.messages.deliverFromApp({ id: app.id, name: app.name }, recipients, { type: dto.type ?? 'text', body: dto.body });
+    } catch (error) {
+      await this.tenants.refund(app.tenantId, 'appPushes', recipients.length);
+      throw error;
+    }
+    return {
+      delivered: recipients.filter((id) => delivered.has(id)).map((userId) => ({ userId, messageId: delivered.get(userId)!.id })),
+      skipped,
+    };
+  }
+
+  private async mutedAmong(appId: string, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await queryRows<{ user_id: string }>(
+      this.dataSource,
+      'SELECT user_id FROM app_mutes WHERE app_id = $1 AND user_id = ANY($2::uuid[])',
+      [appId, userIds],
+    );
+    return new Set(rows.map((r) => r.user_id));
+  }
+
+  private async existing(appId: string): Promise<App> {
+    const app = await this.dataSource.getRepository(App).findOneBy({ id: appId });
+    if (!app) throw AppError.notFound('App');
+    return app;
+  }
+
+  /** An app of a tenant the caller belongs to; NOT_FOUND otherwise. */
+  private async visible(actorId: string, appId: string): Promise<App> {
+    const app = await this.existing(appId);
+    if (!(await this.tenants.roleOf(app.tenantId, actorId))) throw AppError.notFound('App');
+    return app;
+  }
+}
