@@ -16,6 +16,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     bufferLogs: true,
     bodyParser: false,
+    rawBody: true,
   });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);

@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module.js';
 import { GroupsModule } from './groups/groups.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
+import { UpdatesModule } from './updates/updates.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppOptions {
@@ -41,6 +42,7 @@ export class AppModule {
         OrgsModule,
         GroupsModule,
         AppsModule,
+        UpdatesModule,
         AdminModule,
         HealthModule,
       ],

@@ -8,6 +8,9 @@ import { ConversationMember } from '../messaging/conversation-member.entity.js';
 import { Message } from '../messaging/message.entity.js';
 import { OrgUnit, OrgUnitMember } from '../orgs/org-unit.entity.js';
 import { Tenant, TenantMember, TenantUsage } from '../orgs/tenant.entity.js';
+import { ClientKey } from '../updates/client-key.entity.js';
+import { Device } from '../updates/device.entity.js';
+import { PlatformPolicy, Release } from '../updates/release.entity.js';
 import { Block } from '../users/block.entity.js';
 import { FriendRequest } from '../users/friend-request.entity.js';
 import { Friendship } from '../users/friendship.entity.js';
@@ -34,4 +37,8 @@ export const ENTITIES = [
   OrgUnitMember,
   App,
   AppMute,
+  Release,
+  PlatformPolicy,
+  Device,
+  ClientKey,
 ];

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth-context.js';
 import { RedisService } from '../common/redis/redis.service.js';
+import { SkipSignature } from '../updates/signature.guard.js';
 
 class ReadinessDto {
   status!: 'ok' | 'unavailable';
@@ -13,6 +14,7 @@ class ReadinessDto {
 
 @ApiTags('operations')
 @Public()
+@SkipSignature()
 @Controller()
 export class HealthController {
   constructor(

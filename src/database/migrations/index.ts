@@ -1,3 +1,4 @@
+import { Updates1795328988790 } from './1795328988790-Updates.js';
 import { Apps1795328538589 } from './1795328538589-Apps.js';
 import { GroupsAndOrgs1795328251945 } from './1795328251945-GroupsAndOrgs.js';
 import { Messaging1795327940695 } from './1795327940695-Messaging.js';
@@ -8,4 +9,5 @@ export const MIGRATIONS: (new () => object)[] = [
   Messaging1795327940695,
   GroupsAndOrgs1795328251945,
   Apps1795328538589,
+  Updates1795328988790,
 ];
