@@ -21,7 +21,7 @@ async function writeRandomFile(path: string, bytes: number): Promise<string> {
   for (let written = 0; written < bytes; written += 1 << 20) {
     const chunk = randomBytes(Math.min(1 << 20, bytes - written));
     hash.update(chunk);
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(() => r()));
   return hash.digest('hex');

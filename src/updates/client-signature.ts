@@ -9,12 +9,12 @@ export function canonicalRequest(method: string, path: string, timestamp: string
   return `${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodySha256}`;
 }
 
-export interface SignedHeaders {
+export type SignedHeaders = {
   'X-Client-Key': string;
   'X-Timestamp': string;
   'X-Nonce': string;
   'X-Signature': string;
-}
+};
 
 /**
  * How a client signs a request to Relay (copy this into your client):
