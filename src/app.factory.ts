@@ -42,6 +42,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-App-Key' }, 'app-key')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Service-Key' }, 'service-key')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module.js';
 import { GroupsModule } from './groups/groups.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
+import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { UpdatesModule } from './updates/updates.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -43,6 +44,7 @@ export class AppModule {
         GroupsModule,
         AppsModule,
         UpdatesModule,
+        ProvisioningModule,
         AdminModule,
         HealthModule,
       ],

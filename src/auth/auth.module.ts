@@ -7,6 +7,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { ExternalAuthService } from './external-auth.service.js';
 import { PasswordService } from './password.service.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { Session } from './session.entity.js';
@@ -26,6 +27,7 @@ import { TokensService } from './tokens.service.js';
   controllers: [AuthController, SessionsController],
   providers: [
     AuthService,
+    ExternalAuthService,
     SessionsService,
     TokensService,
     PasswordService,

@@ -8,6 +8,7 @@ import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthUser } from './auth-context.js';
 import type { AuthResultDto, LoginDto, RegisterDto, TokenPairDto } from './dto/auth.dto.js';
+import { ExternalAuthService } from './external-auth.service.js';
 import { PasswordService } from './password.service.js';
 import { type ClientInfo, type DeviceInfo, SessionsService } from './sessions.service.js';
 import { TokensService, type TokenType } from './tokens.service.js';
@@ -25,6 +26,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly passwords: PasswordService,
     private readonly limits: RateLimitService,
     private readonly once: OnceStore,
+    private readonly external: ExternalAuthService,
     private readonly config: AppConfig,
   ) {}
 
@@ -55,6 +57,7 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<AuthResultDto> {
+    this.requireLocalAccounts();
     await this.limits.consume(
       { name: 'register-ip', points: this.config.rateLimits.registrationsPerMinPerIp, windowSeconds: MINUTE },
       client.ip ?? 'unknown',
@@ -68,6 +71,7 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResultDto> {
+    this.requireLocalAccounts();
     const { loginsPerMinPerIp, loginsPerMinPerUsername } = this.config.rateLimits;
     await this.limits.consume({ name: 'login-ip', points: loginsPerMinPerIp, windowSeconds: MINUTE }, client.ip ?? 'unknown');
     await this.limits.consume(
@@ -104,7 +108,9 @@ export class AuthService implements OnApplicationBootstrap {
    * Authenticates a bearer token: a Relay access token (REST and sockets) or, where `allowed`
    * includes it, a single-use ws ticket. The session behind it must still be live.
    */
-  async authenticate(token: string, allowed: readonly TokenType[] = ['access']): Promise<AuthUser> {
+  async authenticate(token: string, allowed: readonly TokenType[] = ['access']): Promise<AuthUser & { expiresAt?: number }> {
+    const kind = this.external.kindOf(token);
+    if (kind !== 'relay') return this.external.authenticate(token, kind);
     const claims = await this.tokens.verify(token, allowed);
     if (claims.typ === 'ws') {
       const ttl = Math.max(1, claims.exp - Math.floor(Date.now() / 1000) + 60);
@@ -114,6 +120,10 @@ export class AuthService implements OnApplicationBootstrap {
     }
     if (!(await this.sessions.isLive(claims.sid, claims.sub))) throw AppError.unauthorized('Session has ended');
     return { userId: claims.sub, sessionId: claims.sid, role: claims.role };
+  }
+
+  private requireLocalAccounts(): void {
+    if (this.config.auth.mode === 'external') throw AppError.forbidden('Accounts are managed by the host system (AUTH_MODE=external)');
   }
 
   private async startSession(user: User, device: DeviceInfo | undefined, client: ClientInfo): Promise<AuthResultDto> {

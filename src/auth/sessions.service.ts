@@ -42,6 +42,8 @@ export class SessionStateChangedEvent {
 
 @Injectable()
 export class SessionsService {
+  private readonly externalSessions = new Map<string, { id: string; until: number }>();
+
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly dataSource: DataSource,
@@ -104,6 +106,32 @@ export class SessionsService {
     return { session: outcome.session, refreshToken: next.token };
   }
 
+  /**
+   * The Relay session of a host session (tokens of a host system carry no Relay session): one per
+   * user and host session id, extended while its tokens keep coming.
+   */
+  async forExternal(userId: string, hostSessionKey: string, tokenExpiresAt: Date): Promise<string> {
+    const cacheKey = `${userId}:${hostSessionKey}`;
+    const cached = this.externalSessions.get(cacheKey);
+    if (cached && cached.until > Date.now()) return cached.id;
+    const deviceId = `host:${hostSessionKey}`.slice(0, 128);
+    const expiresAt = new Date(Math.max(tokenExpiresAt.getTime(), Date.now() + 60_000));
+    const [existing] = await queryRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE sessions SET expires_at = GREATEST(expires_at, $3), last_used_at = now()
+        WHERE id = (SELECT id FROM sessions WHERE user_id = $1 AND device_id = $2 AND platform = 'host' AND revoked_at IS NULL
+                    ORDER BY created_at DESC LIMIT 1)
+        RETURNING id`,
+      [userId, deviceId, expiresAt],
+    );
+    const id =
+      existing?.id ??
+      (await this.sessions.save(this.sessions.create({ userId, deviceId, platform: 'host', deviceName: 'Host system session', expiresAt }))).id;
+    this.externalSessions.set(cacheKey, { id, until: Date.now() + 30_000 });
+    if (this.externalSessions.size > 50_000) this.externalSessions.delete(this.externalSessions.keys().next().value as string);
+    return id;
+  }
+
   /** True when the session exists, belongs to the user, is not revoked and has not expired. */
   async isLive(sessionId: string, userId: string): Promise<boolean> {
     const rows = await queryRows<unknown>(this.dataSource, 
@@ -120,6 +148,7 @@ export class SessionsService {
     );
     const userId = rows[0]?.user_id;
     if (!userId) return false;
+    for (const [key, value] of this.externalSessions) if (value.id === sessionId) this.externalSessions.delete(key);
     this.events.emit(SessionRevokedEvent.event, new SessionRevokedEvent(sessionId, userId, reason));
     return true;
   }
@@ -130,6 +159,7 @@ export class SessionsService {
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
       [userId, reason],
     );
+    for (const key of this.externalSessions.keys()) if (key.startsWith(`${userId}:`)) this.externalSessions.delete(key);
     for (const row of rows) {
       this.events.emit(SessionRevokedEvent.event, new SessionRevokedEvent(row.id, userId, reason));
     }

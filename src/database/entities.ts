@@ -12,6 +12,7 @@ import { ClientKey } from '../updates/client-key.entity.js';
 import { Device } from '../updates/device.entity.js';
 import { PlatformPolicy, Release } from '../updates/release.entity.js';
 import { Block } from '../users/block.entity.js';
+import { FriendInvite } from '../users/friend-invite.entity.js';
 import { FriendRequest } from '../users/friend-request.entity.js';
 import { Friendship } from '../users/friendship.entity.js';
 import { User } from '../users/user.entity.js';
@@ -41,4 +42,5 @@ export const ENTITIES = [
   PlatformPolicy,
   Device,
   ClientKey,
+  FriendInvite,
 ];

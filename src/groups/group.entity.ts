@@ -37,6 +37,11 @@ export class Group {
   @Column({ type: 'uuid', nullable: true })
   tenantId!: string | null;
 
+  /** The host system's id for a group mirrored through the service API. */
+  @Index('uq_groups_external_id', { unique: true })
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  externalId!: string | null;
+
   @Index('uq_groups_conversation', { unique: true })
   @Column({ type: 'uuid' })
   conversationId!: string;

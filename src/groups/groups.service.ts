@@ -191,6 +191,36 @@ export class GroupsService implements OnModuleInit {
     await this.conversations.addMembers(group.conversationId, [userId], { capacity: group.maxMembers });
   }
 
+  /**
+   * Mirrors a host system's group: created on first call, renamed, and its members set to exactly
+   * `memberIds` (joins and leaves announced). Idempotent; concurrent calls serialise on the group row.
+   */
+  async mirror(externalId: string, name: string, memberIds: string[]): Promise<{ group: GroupDto; created: boolean }> {
+    const unique = [...new Set(memberIds)];
+    const result = await this.dataSource.transaction(async (tx) => {
+      const repo = tx.getRepository(Group);
+      let group = await repo.createQueryBuilder('g').setLock('pessimistic_write').where('g.external_id = :externalId', { externalId }).getOne();
+      let created = false;
+      if (!group) {
+        const id = (await queryRows<{ id: string }>(tx, 'SELECT gen_random_uuid() AS id'))[0]!.id;
+        const conversation = await this.conversations.create(tx, { type: 'group', title: name, groupId: id }, []);
+        group = repo.create({ id, name, nameKey: name.toLowerCase(), visibility: 'private', maxMembers: Math.max(500, unique.length), externalId, conversationId: conversation.id });
+        created = true;
+      }
+      group.name = name;
+      group.nameKey = name.toLowerCase();
+      group.maxMembers = Math.max(group.maxMembers, unique.length);
+      await repo.save(group);
+      const current = (await this.conversations.membersOfMany(tx, [group.conversationId])).get(group.conversationId) ?? new Set<string>();
+      const joined = await this.conversations.addMembersTx(tx, group.conversationId, unique.filter((id) => !current.has(id)));
+      const left = await this.conversations.removeMembersTx(tx, group.conversationId, [...current].filter((id) => !unique.includes(id)));
+      return { group, created, joined, left };
+    });
+    this.conversations.announceJoined(result.group.conversationId, result.joined);
+    this.conversations.announceLeft(result.group.conversationId, result.left);
+    return { group: await this.view(result.group, null), created: result.created };
+  }
+
   /** Member ids of a group of the tenant (for application pushes). */
   async memberIdsInTenant(tenantId: string, groupId: string): Promise<string[]> {
     const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });

@@ -107,6 +107,13 @@ export class MessagingGateway
     const { userId, sessionId } = socket.data.auth;
     const conversationIds = await this.conversations.conversationIdsOf(userId);
     await socket.join([userRoom(userId), sessionRoom(sessionId), ...conversationIds.map(convRoom)]);
+    const expiresAt = (socket.data.auth as { expiresAt?: number }).expiresAt;
+    if (expiresAt !== undefined) {
+      // A host system's token: the socket lives as long as the token would.
+      const timer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
+      timer.unref();
+      socket.once('disconnect', () => clearTimeout(timer));
+    }
   }
 
   async handleConnection(socket: RelaySocket): Promise<void> {

@@ -57,6 +57,14 @@ export class TenantsService {
     return repo.findOneByOrFail({ tenantId, userId });
   }
 
+  /** Makes the user a member (host provisioning); keeps a higher role they already have. */
+  async ensureMember(tenantId: string, userId: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO tenant_members (tenant_id, user_id, role) VALUES ($1, $2, 'member') ON CONFLICT DO NOTHING`,
+      [tenantId, userId],
+    );
+  }
+
   async roleOf(tenantId: string, userId: string): Promise<TenantRole | null> {
     const [row] = await queryRows<{ role: TenantRole }>(
       this.dataSource,

@@ -97,6 +97,17 @@ export class FriendsService {
     return request;
   }
 
+  /** Makes two users friends directly (host provisioning, accepted invites); idempotent. */
+  async makeFriends(a: string, b: string): Promise<boolean> {
+    const rows = await queryRows<{ user_id: string }>(
+      this.dataSource,
+      `INSERT INTO friendships (user_id, friend_id) VALUES ($1, $2), ($2, $1) ON CONFLICT DO NOTHING RETURNING user_id`,
+      [a, b],
+    );
+    if (rows.length > 0) this.events.emit(FriendshipChangedEvent.event, new FriendshipChangedEvent(a, b, true));
+    return rows.length > 0;
+  }
+
   async decline(userId: string, requestId: string): Promise<FriendRequest> {
     return this.dataSource.transaction(async (tx) => {
       const request = await this.pendingFor(tx, userId, requestId);

@@ -4,6 +4,8 @@ import { In, IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
+import { queryRows } from '../database/sql.js';
+import { createHash } from 'node:crypto';
 import { User, type UserRole } from './user.entity.js';
 
 export interface NewUser {
@@ -47,6 +49,61 @@ export class UsersService {
     const user = await this.users.findOne({ where: { id, deactivatedAt: IsNull() } });
     if (!user) throw AppError.notFound('User');
     return user;
+  }
+
+  /**
+   * The user a host system knows as `externalId`, created on first sight and kept in step with the
+   * host's profile. A username already taken by someone else gets a stable suffix. `reactivate`
+   * (service provisioning) brings a deactivated user back; sign-ins never do.
+   */
+  async upsertExternal(externalId: string, profile: { username: string; displayName?: string }, reactivate = false): Promise<{ user: User; created: boolean }> {
+    const base = sanitizeUsername(profile.username, externalId);
+    const candidates = [base, `${base.slice(0, 25)}_${shortHash(externalId)}`];
+    for (const username of candidates) {
+      try {
+        const [row] = await queryRows<{ id: string; inserted: boolean }>(
+          this.users.manager,
+          `INSERT INTO users (username, username_key, display_name, external_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (external_id) DO UPDATE SET
+             display_name = EXCLUDED.display_name,
+             deactivated_at = CASE WHEN $5 THEN NULL ELSE users.deactivated_at END,
+             updated_at = now()
+           RETURNING id, (xmax = 0) AS inserted`,
+          [username, username.toLowerCase(), (profile.displayName?.trim() || username).slice(0, 64), externalId, reactivate],
+        );
+        const user = await this.users.findOneByOrFail({ id: row!.id });
+        if (!row!.inserted && user.username !== base) {
+          // The host renamed the user: follow when the new name is free (otherwise keep the old one).
+          await this.users.update({ id: user.id }, { username: base, usernameKey: base.toLowerCase() }).then(
+            () => Object.assign(user, { username: base, usernameKey: base.toLowerCase() }),
+            (error: unknown) => {
+              if (!isUniqueViolation(error)) throw error;
+            },
+          );
+        }
+        return { user, created: row!.inserted };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    throw AppError.conflict('Could not find a free username for this user');
+  }
+
+  async findByExternalId(externalId: string): Promise<User | null> {
+    return this.users.findOne({ where: { externalId } });
+  }
+
+  /** Active users by external id: externalId → user id. */
+  async findManyByExternalId(externalIds: string[]): Promise<Map<string, string>> {
+    if (externalIds.length === 0) return new Map();
+    const users = await this.users.find({ where: { externalId: In(externalIds), deactivatedAt: IsNull() } });
+    return new Map(users.map((u) => [u.externalId!, u.id]));
+  }
+
+  /** Marks a user deactivated; returns false when there was no active user. */
+  async deactivate(id: string): Promise<boolean> {
+    const result = await this.users.update({ id, deactivatedAt: IsNull() }, { deactivatedAt: new Date() });
+    return (result.affected ?? 0) > 0;
   }
 
   /** Users by id (deactivated ones included, so old conversations keep their names). */
@@ -98,3 +155,12 @@ export class UsersService {
     return this.users.count({ where: { deactivatedAt: IsNull() } });
   }
 }
+
+/** A host's name for a user, made into a valid Relay username (3-32 of A-Z a-z 0-9 _ . -). */
+function sanitizeUsername(raw: string, externalId: string): string {
+  const local = raw.includes('@') ? raw.slice(0, raw.indexOf('@')) : raw;
+  const clean = local.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 32);
+  return clean.length >= 3 ? clean : `user_${shortHash(externalId)}`;
+}
+
+const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 6);

@@ -48,11 +48,16 @@ export class AppConfig {
   readonly auth!: {
     mode: 'local' | 'external' | 'both';
     jwksUrl: string | undefined;
+    /** At most one JWKS refetch for an unknown key id per this many ms. */
+    jwksCooldownMs: number;
     issuer: string | undefined;
     audience: string | undefined;
     introspectionUrl: string | undefined;
+    introspectionClient: { id: string; secret: string } | undefined;
     serviceApiKeys: string[];
   };
+  /** Where users reach the product (invite links); unset: links point at Relay itself. */
+  readonly publicUrl: string | undefined;
   readonly notifications!: {
     delayMs: number;
     webhookUrl: string | undefined;
@@ -99,11 +104,17 @@ export class AppConfig {
       auth: {
         mode: e.AUTH_MODE,
         jwksUrl: e.AUTH_JWKS_URL,
+        jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
         issuer: e.AUTH_ISSUER,
         audience: e.AUTH_AUDIENCE,
         introspectionUrl: e.AUTH_INTROSPECTION_URL,
+        introspectionClient:
+          e.AUTH_INTROSPECTION_CLIENT_ID && e.AUTH_INTROSPECTION_CLIENT_SECRET
+            ? { id: e.AUTH_INTROSPECTION_CLIENT_ID, secret: e.AUTH_INTROSPECTION_CLIENT_SECRET }
+            : undefined,
         serviceApiKeys: e.SERVICE_API_KEYS ? splitList(e.SERVICE_API_KEYS) : [],
       },
+      publicUrl: e.PUBLIC_URL,
       notifications: {
         delayMs: e.NOTIFY_DELAY_MS,
         webhookUrl: e.NOTIFICATION_WEBHOOK_URL,
@@ -165,6 +176,12 @@ function crossCheck(e: Environment): string[] {
   }
   if (e.AUTH_MODE !== 'local' && !e.AUTH_JWKS_URL && !e.AUTH_INTROSPECTION_URL) {
     problems.push(`AUTH_MODE: '${e.AUTH_MODE}' needs AUTH_JWKS_URL or AUTH_INTROSPECTION_URL`);
+  }
+  if (Boolean(e.AUTH_INTROSPECTION_CLIENT_ID) !== Boolean(e.AUTH_INTROSPECTION_CLIENT_SECRET)) {
+    problems.push('AUTH_INTROSPECTION_CLIENT_ID/AUTH_INTROSPECTION_CLIENT_SECRET: set both or neither');
+  }
+  for (const key of (e.SERVICE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)) {
+    if (key.length < 16) problems.push('SERVICE_API_KEYS: every key must be at least 16 characters');
   }
   if (e.AUTH_JWKS_URL && (!e.AUTH_ISSUER || !e.AUTH_AUDIENCE)) {
     problems.push('AUTH_JWKS_URL: needs AUTH_ISSUER and AUTH_AUDIENCE');

@@ -92,7 +92,14 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString() AUTH_ISSUER?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() AUTH_AUDIENCE?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false }) AUTH_INTROSPECTION_URL?: string;
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600000) AUTH_JWKS_COOLDOWN_MS = 30000;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() AUTH_INTROSPECTION_CLIENT_ID?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() AUTH_INTROSPECTION_CLIENT_SECRET?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() SERVICE_API_KEYS?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+[^/\s]$/, { message: 'PUBLIC_URL must be an http(s) URL without a trailing slash' })
+  PUBLIC_URL?: string;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(86400000) NOTIFY_DELAY_MS = 5000;
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false }) NOTIFICATION_WEBHOOK_URL?: string;

@@ -1,3 +1,4 @@
+import { HostIntegration1795329474065 } from './1795329474065-HostIntegration.js';
 import { Updates1795328988790 } from './1795328988790-Updates.js';
 import { Apps1795328538589 } from './1795328538589-Apps.js';
 import { GroupsAndOrgs1795328251945 } from './1795328251945-GroupsAndOrgs.js';
@@ -10,4 +11,5 @@ export const MIGRATIONS: (new () => object)[] = [
   GroupsAndOrgs1795328251945,
   Apps1795328538589,
   Updates1795328988790,
+  HostIntegration1795329474065,
 ];
