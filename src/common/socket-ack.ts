@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { toAppError } from './errors/all-exceptions.filter.js';
+import { loggable, toAppError } from './errors/all-exceptions.filter.js';
 import type { ErrorBody } from './errors/app-error.js';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
@@ -9,7 +9,7 @@ export async function ack<T>(logger: Logger, fn: () => Promise<T>): Promise<Ack<
   try {
     return { ok: true, data: await fn() };
   } catch (error) {
-    const appError = toAppError(error, (e) => logger.error({ err: e }, 'socket handler failed'));
+    const appError = toAppError(error, (e) => logger.error({ err: loggable(e) }, 'socket handler failed'));
     return { ok: false, error: appError.toBody() };
   }
 }

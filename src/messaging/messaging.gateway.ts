@@ -15,6 +15,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { SessionRevokedEvent, SessionsService } from '../auth/sessions.service.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { validatePayload } from '../common/errors/validation.js';
 import { originAllowed } from '../common/http/origins.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
@@ -122,7 +123,7 @@ export class MessagingGateway
     try {
       if (await this.presence.connected(auth.userId, socket.id, auth.sessionId)) await this.announce(auth.userId, true, new Date());
     } catch (error) {
-      this.logger.warn({ err: error }, 'presence update on connect failed');
+      this.logger.warn({ err: loggable(error) }, 'presence update on connect failed');
     }
   }
 
@@ -141,7 +142,7 @@ export class MessagingGateway
         await this.announce(auth.userId, false, lastSeenAt);
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'presence update on disconnect failed');
+      this.logger.warn({ err: loggable(error) }, 'presence update on disconnect failed');
     }
   }
 
@@ -304,7 +305,7 @@ export class MessagingGateway
     try {
       await this.bus.publish(BUS_CHANNEL, m);
     } catch (error) {
-      this.logger.error({ err: error }, 'bus publish failed');
+      this.logger.error({ err: loggable(error) }, 'bus publish failed');
     }
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { NotFoundException } from '@nestjs/common';
 import { AppError } from './app-error.js';
-import { toAppError } from './all-exceptions.filter.js';
+import { loggable, toAppError } from './all-exceptions.filter.js';
 
 describe('toAppError', () => {
   it('keeps AppErrors', () => {
@@ -30,5 +30,19 @@ describe('toAppError', () => {
     expect(mapped.toBody()).toEqual({ code: 'INTERNAL', message: 'Internal server error' });
     expect(mapped.status).toBe(500);
     expect(log).toHaveBeenCalledWith(secret);
+  });
+});
+
+describe('loggable', () => {
+  it('keeps the kind, message and SQLSTATE of an error but not its parameters or row values', () => {
+    const dbError = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      name: 'QueryFailedError',
+      code: '23505',
+      parameters: ['secret message body', '$argon2id$hash'],
+      detail: 'Key (username_key)=(alice) already exists.',
+    });
+    const out = loggable(dbError);
+    expect(out).toMatchObject({ type: 'QueryFailedError', message: 'duplicate key value violates unique constraint', code: '23505' });
+    expect(JSON.stringify(out)).not.toMatch(/secret message body|argon2id|alice/);
   });
 });

@@ -24,6 +24,17 @@ interface LowLevelHttpError {
 }
 
 /**
+ * What of an unexpected error goes to the log: its kind, message, SQLSTATE and stack. Never the
+ * whole object: database errors carry the statement's parameters (message bodies, hashes) and
+ * the offending row's values in `detail`.
+ */
+export function loggable(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const code = (error as { code?: unknown }).code;
+  return { type: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), stack: error.stack };
+}
+
+/**
  * Turns any thrown value into an AppError: known errors keep their code, everything else is
  * logged with the request id and answered as INTERNAL without internals.
  */
@@ -67,7 +78,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
     const error = toAppError(exception, (e) =>
-      this.logger.error({ err: e, requestId: req.id, route: `${req.method} ${req.path}` }, 'Unhandled error'),
+      this.logger.error({ err: loggable(e), requestId: req.id, route: `${req.method} ${req.path}` }, 'Unhandled error'),
     );
     if (res.headersSent) return;
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
