@@ -15,6 +15,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { GroupsModule } from './groups/groups.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { UpdatesModule } from './updates/updates.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         ProvisioningModule,
         AdminModule,
         HealthModule,
+        MetricsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { bearer, registerUser, uniqueName } from './support/factories.js';
+import { befriend, bearer, registerUser, uniqueName } from './support/factories.js';
+import { connect } from './support/sockets.js';
 
 describe('admin role and rate limits', () => {
   const apps: TestApp[] = [];
@@ -27,6 +28,21 @@ describe('admin role and rate limits', () => {
     const stats = await t.http.get('/api/v1/admin/stats').set(...bearer(login.body)).expect(200);
     expect(stats.body.users).toBeGreaterThanOrEqual(2);
     expect(stats.body.liveSessions).toBeGreaterThanOrEqual(2);
+
+    // Online users, sockets and today's messages move with what happens.
+    const friend = await registerUser(t);
+    await befriend(t, user, friend);
+    const socket = await connect(t, user.accessToken);
+    try {
+      await t.http.post('/api/v1/messages').set(...bearer(user)).send({ to: { type: 'user', id: friend.id }, body: 'counted' }).expect(201);
+      const after = await t.http.get('/api/v1/admin/stats').set(...bearer(login.body)).expect(200);
+      expect(after.body.onlineUsers).toBe(stats.body.onlineUsers + 1);
+      expect(after.body.sockets).toBe(stats.body.sockets + 1);
+      expect(after.body.messagesToday).toBe(stats.body.messagesToday + 1);
+      expect(after.body.tenantsToday).toEqual(expect.any(Array));
+    } finally {
+      socket.close();
+    }
 
     // A second boot with a new password keeps one admin and moves it to the new password.
     await t.close();

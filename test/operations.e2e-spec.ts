@@ -111,12 +111,23 @@ describe('operations: health, docs, errors, CORS', () => {
         'GET /api/v1/friends/invites/{code}/qr',
         'POST /api/v1/friends/invites/{code}/accept',
         'GET /healthz',
+        'GET /metrics',
         'GET /readyz',
       ].sort(),
     );
     expect(doc.paths['/api/v1/users/me']!.get!.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/auth/register']!.post!.requestBody).toBeDefined();
     expect(Object.keys(doc.paths['/api/v1/auth/register']!.post!.responses)).toEqual(expect.arrayContaining(['201', '400', '409', '429']));
+  });
+
+  it('exposes Prometheus metrics without a token', async () => {
+    const u = await registerUser(t);
+    await t.http.get('/api/v1/users/me').set(...bearer(u)).expect(200);
+    const res = await t.http.get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toMatch(/relay_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/users\/me",status="200"\} [1-9]/);
+    expect(res.text).toContain('relay_sockets ');
+    expect(res.text).toContain('relay_process_cpu_user_seconds_total');
   });
 
   it('answers unknown routes with the error shape and echoes request ids', async () => {

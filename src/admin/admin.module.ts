@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { MessagingModule } from '../messaging/messaging.module.js';
+import { OrgsModule } from '../orgs/orgs.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminController } from './admin.controller.js';
 
-@Module({ imports: [UsersModule, AuthModule], controllers: [AdminController] })
+@Module({ imports: [UsersModule, AuthModule, MessagingModule, OrgsModule], controllers: [AdminController] })
 export class AdminModule {}

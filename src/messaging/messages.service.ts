@@ -168,6 +168,15 @@ export class MessagesService {
     return out;
   }
 
+  /** Messages stored since 00:00 UTC. */
+  async countToday(): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      this.dataSource,
+      `SELECT count(*)::int AS n FROM messages WHERE created_at >= (date_trunc('day', now() AT TIME ZONE 'utc') AT TIME ZONE 'utc')`,
+    );
+    return row?.n ?? 0;
+  }
+
   async edit(userId: string, messageId: string, body: string): Promise<MessageDto> {
     const message = await this.ownMessage(userId, messageId);
     if (message.deletedAt) throw AppError.conflict('Message was deleted');

@@ -94,6 +94,28 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     return out;
   }
 
+  /** Users with a live socket and live sockets, across all nodes (an admin statistic: scans Redis). */
+  async totals(): Promise<{ onlineUsers: number; sockets: number }> {
+    const client = this.redis.client;
+    if (!client) return { onlineUsers: this.local.size, sockets: this.localSocketCount() };
+    const now = Date.now();
+    let onlineUsers = 0;
+    let sockets = 0;
+    for await (const keys of client.scanStream({ match: `${this.redis.prefix}presence:*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length === 0) continue;
+      const pipeline = client.pipeline();
+      for (const key of keys) pipeline.zcount(key, now, '+inf');
+      for (const [, n] of (await pipeline.exec()) ?? []) {
+        const count = Number(n);
+        if (count > 0) {
+          onlineUsers++;
+          sockets += count;
+        }
+      }
+    }
+    return { onlineUsers, sockets };
+  }
+
   /** Sockets of users connected to this node. */
   localSocketCount(): number {
     let n = 0;

@@ -108,6 +108,16 @@ export class TenantsService {
     if (rows.length === 0) throw AppError.notFound('Tenant');
   }
 
+  /** Today's use of every tenant that used anything today. */
+  async usageToday(): Promise<{ tenantId: string; name: string; appPushes: number; messages: number }[]> {
+    const rows = await queryRows<{ tenant_id: string; name: string; app_pushes: number; messages: number }>(
+      this.dataSource,
+      `SELECT u.tenant_id, t.name, u.app_pushes, u.messages FROM tenant_usage u JOIN tenants t ON t.id = u.tenant_id
+        WHERE u.day = (now() AT TIME ZONE 'utc')::date ORDER BY u.app_pushes DESC LIMIT 1000`,
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, name: r.name, appPushes: r.app_pushes, messages: r.messages }));
+  }
+
   async quota(tenantId: string): Promise<{ appPushesPerDay: number | null; messagesPerDay: number | null; usedToday: { appPushes: number; messages: number } }> {
     const tenant = await this.requireTenant(tenantId);
     const [usage] = await queryRows<{ app_pushes: number; messages: number }>(
