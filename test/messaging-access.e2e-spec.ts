@@ -257,6 +257,34 @@ describe('messaging: who may read and send, and bad input', () => {
     });
   });
 
+  it('a flood of socket events is answered RATE_LIMITED without dropping the connection', async () => {
+    const guarded = await startApp({ RATE_LIMIT_SOCKET_EVENTS_PER_10S: '20' });
+    try {
+      const { a, b } = await (async () => {
+        const a = await registerUser(guarded);
+        const b = await registerUser(guarded);
+        await befriend(guarded, a, b);
+        return { a, b };
+      })();
+      const conv = (await guarded.http.post('/api/v1/messages').set(...bearer(a)).send({ to: { type: 'user', id: b.id }, body: 'hi' }).expect(201)).body.conversationId;
+      const s = await connect(guarded, a.accessToken);
+      sockets.push(s);
+      const b1 = await connect(guarded, b.accessToken);
+      sockets.push(b1);
+      const typingSeen = record(b1, 'typing');
+      const acks = await Promise.all(Array.from({ length: 100 }, () => call(s, 'typing', { conversationId: conv, typing: true })));
+      const limited = acks.filter((x) => !x.ok);
+      expect(acks.filter((x) => x.ok)).toHaveLength(20);
+      expect(limited).toHaveLength(80);
+      expect(limited[0]).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+      await settle();
+      expect(typingSeen.length).toBe(20);
+      expect(s.connected).toBe(true);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('limits messages per user (RATE_LIMITED ack / 429); retries of stored messages do not count', async () => {
     const limited = await startApp({ RATE_LIMIT_MESSAGES_PER_SEC: '2', RATE_LIMIT_MESSAGES_BURST: '3' });
     try {

@@ -18,6 +18,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { validatePayload } from '../common/errors/validation.js';
 import { originAllowed } from '../common/http/origins.js';
+import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
 import { type Ack, ack } from '../common/socket-ack.js';
 import { FriendsService } from '../users/friends.service.js';
@@ -78,6 +79,7 @@ export class MessagingGateway
     private readonly friends: FriendsService,
     private readonly users: UsersService,
     private readonly bus: ClusterBus,
+    private readonly limits: RateLimitService,
     private readonly config: AppConfig,
   ) {}
 
@@ -106,6 +108,7 @@ export class MessagingGateway
       throw new Error('UNAUTHORIZED');
     }
     const { userId, sessionId } = socket.data.auth;
+    socket.use((packet, next) => this.guardFlood(socket, packet, next));
     const conversationIds = await this.conversations.conversationIdsOf(userId);
     await socket.join([userRoom(userId), sessionRoom(sessionId), ...conversationIds.map(convRoom)]);
     const expiresAt = (socket.data.auth as { expiresAt?: number }).expiresAt;
@@ -115,6 +118,24 @@ export class MessagingGateway
       timer.unref();
       socket.once('disconnect', () => clearTimeout(timer));
     }
+  }
+
+  /**
+   * Every client event counts against a per-socket budget; past it, events are answered
+   * RATE_LIMITED (when they carry an ack) and dropped, and the socket stays connected.
+   */
+  private guardFlood(socket: RelaySocket, packet: unknown[], next: (err?: Error) => void): void {
+    const spec = { name: 'socket-events', points: this.config.rateLimits.socketEventsPer10s, windowSeconds: 10 };
+    this.limits.consume(spec, socket.id).then(
+      () => next(),
+      (error: unknown) => {
+        const callback = packet[packet.length - 1];
+        if (typeof callback === 'function') {
+          const body = error instanceof AppError ? error.toBody() : { code: 'RATE_LIMITED', message: 'Too many events' };
+          (callback as (a: unknown) => void)({ ok: false, error: body });
+        }
+      },
+    );
   }
 
   async handleConnection(socket: RelaySocket): Promise<void> {

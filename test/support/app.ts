@@ -48,6 +48,7 @@ export async function baseEnv(): Promise<Env> {
     RATE_LIMIT_LOGINS_PER_MIN: '0',
     RATE_LIMIT_LOGINS_PER_IP_PER_MIN: '0',
     RATE_LIMIT_REGISTRATIONS_PER_MIN: '0',
+    RATE_LIMIT_SOCKET_EVENTS_PER_10S: '0',
   };
 }
 

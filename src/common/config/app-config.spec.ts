@@ -29,6 +29,7 @@ describe('AppConfig', () => {
       loginsPerMinPerUsername: 10,
       loginsPerMinPerIp: 60,
       registrationsPerMinPerIp: 60,
+      socketEventsPer10s: 500,
     });
     expect(config.limits.messageLength).toBe(4000);
     expect(config.limits.socketPacketBytes).toBe(65536);

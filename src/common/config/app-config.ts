@@ -9,6 +9,8 @@ export interface RateLimits {
   loginsPerMinPerUsername: number;
   loginsPerMinPerIp: number;
   registrationsPerMinPerIp: number;
+  /** Client events of any kind per socket per 10 s (flood guard; 0 disables). */
+  socketEventsPer10s: number;
 }
 
 export interface Limits {
@@ -141,6 +143,7 @@ export class AppConfig {
         loginsPerMinPerUsername: e.RATE_LIMIT_LOGINS_PER_MIN,
         loginsPerMinPerIp: e.RATE_LIMIT_LOGINS_PER_IP_PER_MIN,
         registrationsPerMinPerIp: e.RATE_LIMIT_REGISTRATIONS_PER_MIN,
+        socketEventsPer10s: e.RATE_LIMIT_SOCKET_EVENTS_PER_10S,
       },
       limits: {
         messageLength: e.MAX_MESSAGE_LENGTH,

@@ -120,6 +120,7 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_LOGINS_PER_MIN = 10;
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_LOGINS_PER_IP_PER_MIN = 60;
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_REGISTRATIONS_PER_MIN = 60;
+  @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_SOCKET_EVENTS_PER_10S = 500;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(100000) MAX_MESSAGE_LENGTH = 4000;
   @Transform(toInt) @IsInt() @Min(1024) MAX_SOCKET_PACKET_BYTES = 65536;
