@@ -30,16 +30,6 @@ export class SessionRevokedEvent {
   ) {}
 }
 
-/** Raised when a client marks its session active or inactive. */
-export class SessionStateChangedEvent {
-  static readonly event = 'session.state-changed';
-  constructor(
-    readonly sessionId: string,
-    readonly userId: string,
-    readonly state: SessionState,
-  ) {}
-}
-
 @Injectable()
 export class SessionsService {
   private readonly externalSessions = new Map<string, { id: string; until: number }>();
@@ -187,7 +177,6 @@ export class SessionsService {
     if (session.state !== state) {
       session.state = state;
       await this.sessions.update({ id: session.id }, { state });
-      this.events.emit(SessionStateChangedEvent.event, new SessionStateChangedEvent(session.id, userId, state));
     }
     return session;
   }

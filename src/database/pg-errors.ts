@@ -1,6 +1,5 @@
 /** PostgreSQL SQLSTATE codes Relay reacts to. */
 const UNIQUE_VIOLATION = '23505';
-const FOREIGN_KEY_VIOLATION = '23503';
 
 /** TypeORM wraps driver errors in QueryFailedError, which keeps the original as `driverError`. */
 function sqlState(error: unknown): string | undefined {
@@ -11,4 +10,3 @@ function sqlState(error: unknown): string | undefined {
 }
 
 export const isUniqueViolation = (error: unknown): boolean => sqlState(error) === UNIQUE_VIOLATION;
-export const isForeignKeyViolation = (error: unknown): boolean => sqlState(error) === FOREIGN_KEY_VIOLATION;

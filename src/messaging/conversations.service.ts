@@ -191,12 +191,6 @@ export class ConversationsService {
     );
   }
 
-  /** The conversation of a group, an org unit, or an app with one user. */
-  async byOwner(column: 'group_id' | 'org_unit_id' | 'pair_key', value: string): Promise<ConversationRef | null> {
-    const [row] = await queryRows<RefRow>(this.dataSource, `SELECT ${REF_COLUMNS} FROM conversations WHERE ${column} = $1`, [value]);
-    return row ? this.remember(row) : null;
-  }
-
   /** Current members of several conversations, in the caller's transaction. */
   async membersOfMany(tx: EntityManager, conversationIds: string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();

@@ -1,6 +1,5 @@
-import type { Ack } from '../common/socket-ack.js';
 import type { AuthUser } from '../auth/auth-context.js';
-import type { ConversationDto, SyncResultDto } from './dto/conversation.dto.js';
+import type { ConversationDto } from './dto/conversation.dto.js';
 import type { MessageDto } from './dto/message.dto.js';
 
 /** Every event the server sends, with its payload. */
@@ -15,12 +14,6 @@ export interface ServerEvents {
   'conversation:left': (left: { conversationId: string }) => void;
   'session:revoked': (revoked: { sessionId: string }) => void;
   'server:shutdown': (notice: { reconnect: true; retryAfterMs: number }) => void;
-}
-
-/** What the client may send (each takes an ack callback). */
-export interface ClientEvents {
-  'message:send': (payload: unknown, ack: (a: Ack<MessageDto>) => void) => void;
-  sync: (payload: unknown, ack: (a: Ack<SyncResultDto>) => void) => void;
 }
 
 export interface SocketData {
