@@ -86,7 +86,7 @@ describe('client releases, devices and signed clients', () => {
     };
     const baseline = sample();
     let peak = baseline;
-    const timer = setInterval(() => (peak = Math.max(peak, sample())), 20);
+    const timer = setInterval(() => (peak = Math.max(peak, sample())), 50);
     const res = await upload(t, admin, { version: '2.0.0', platform, notes: 'big one', mandatory: 'false' }, path).expect(201);
     clearInterval(timer);
     expect(res.body).toMatchObject({ version: '2.0.0', platform, notes: 'big one', size, sha256, mandatory: false, downloads: 0 });
