@@ -54,6 +54,12 @@ export async function provisionDatabase(): Promise<TestDatabase> {
         await migrate(ds);
         await ds.destroy();
         await admin.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
+        // Templates of earlier migration sets are of no further use.
+        const stale = await admin.query<{ datname: string }>(
+          "SELECT datname FROM pg_database WHERE datname LIKE 'relay\\_tpl\\_%' AND datname NOT LIKE '%\\_build' AND datname <> $1",
+          [template],
+        );
+        for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
       }
       await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     } finally {
