@@ -1,20 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, connect, settle, waitFor } from './support/sockets.js';
+import { call, settle, socketPool, waitFor } from './support/sockets.js';
 
 describe('applications pushing to users', () => {
   let t: TestApp;
   let root: { accessToken: string };
   const adminName = `root_${randomUUID().slice(0, 8)}`;
-  const sockets: Socket[] = [];
-  const open = async (u: TestUser) => {
-    const s = await connect(t, u.accessToken);
-    sockets.push(s);
-    return s;
-  };
+  const sockets = socketPool();
+  const open = (u: TestUser) => sockets.open(t, u.accessToken);
   const setup = async (memberCount: number) => {
     const owner = await registerUser(t);
     const members = await Promise.all(Array.from({ length: memberCount }, () => registerUser(t)));
@@ -28,9 +23,6 @@ describe('applications pushing to users', () => {
   beforeAll(async () => {
     t = await startApp({ ADMIN_USERNAME: adminName, ADMIN_PASSWORD: 'admin-pass-1' });
     root = (await t.http.post('/api/v1/auth/login').send({ username: adminName, password: 'admin-pass-1' }).expect(200)).body;
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
   });
   afterAll(async () => {
     await t?.close();

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, connect, record, settle, until, waitFor } from './support/sockets.js';
+import { call, record, settle, socketPool, until, waitFor } from './support/sockets.js';
 
 interface Msg {
   id: string;
@@ -14,21 +13,14 @@ interface Msg {
 
 describe('groups and topics', () => {
   let t: TestApp;
-  const sockets: Socket[] = [];
-  const open = async (u: TestUser) => {
-    const s = await connect(t, u.accessToken);
-    sockets.push(s);
-    return s;
-  };
+  const sockets = socketPool();
+  const open = (u: TestUser) => sockets.open(t, u.accessToken);
   const users = (n: number) => Promise.all(Array.from({ length: n }, () => registerUser(t)));
   const createGroup = async (owner: TestUser, body: object) =>
     (await t.http.post('/api/v1/groups').set(...bearer(owner)).send(body).expect(201)).body as { id: string; conversationId: string; memberCount: number };
 
   beforeAll(async () => {
     t = await startApp();
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
   });
   afterAll(async () => {
     await t?.close();

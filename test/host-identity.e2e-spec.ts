@@ -3,11 +3,10 @@ import jsQRModule from 'jsqr';
 import { randomUUID } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { SignJWT, generateKeyPair } from 'jose';
-import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser } from './support/factories.js';
 import { TestIdentityProvider } from './support/identity-provider.js';
-import { call, connect, settle, waitFor } from './support/sockets.js';
+import { call, connect, settle, socketPool, waitFor } from './support/sockets.js';
 
 const SERVICE_KEY = 'service-key-0123456789abcdef';
 // jsqr is a UMD bundle whose module.exports is the decoder; its typings describe an ES default export.
@@ -16,7 +15,7 @@ const jsQR = jsQRModule as unknown as (data: Uint8ClampedArray, width: number, h
 describe('living inside a host system', () => {
   let idp: TestIdentityProvider;
   let t: TestApp;
-  const sockets: Socket[] = [];
+  const sockets = socketPool();
   const me = (token: string) => t.http.get('/api/v1/users/me').set('Authorization', `Bearer ${token}`);
   const service = () => ({ 'X-Service-Key': SERVICE_KEY });
 
@@ -25,7 +24,6 @@ describe('living inside a host system', () => {
     t = await startApp({ ...idp.env(), SERVICE_API_KEYS: `other-key-0123456789abc,${SERVICE_KEY}` });
   });
   afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
     idp.setDown(false);
   });
   afterAll(async () => {
@@ -40,8 +38,7 @@ describe('living inside a host system', () => {
       const token = await idp.token(sub, { preferred_username: `Alice.${sub}`, name: 'Alice Host' });
       const rest = await me(token).expect(200);
       expect(rest.body).toMatchObject({ username: `Alice.${sub}`.slice(0, 32), displayName: 'Alice Host', role: 'user' });
-      const s = await connect(t, token);
-      sockets.push(s);
+      const s = await sockets.open(t, token);
       const ack = await call<{ senderId: string }>(s, 'sync', {});
       expect(ack.ok).toBe(true);
       // Profile changes at the host follow.
@@ -108,8 +105,7 @@ describe('living inside a host system', () => {
     it('the provider going down: new logins get 503, Relay keeps running, connected sockets stay', async () => {
       const sub = `down-${randomUUID().slice(0, 6)}`;
       const token = idp.opaqueToken(sub);
-      const s = await connect(t, token);
-      sockets.push(s);
+      const s = await sockets.open(t, token);
       idp.setDown(true);
       const fresh = idp.opaqueToken(`${sub}-2`);
       const res = await me(fresh).expect(503);
@@ -151,8 +147,7 @@ describe('living inside a host system', () => {
       const ext = `gone-${randomUUID().slice(0, 6)}`;
       await t.http.put(`/api/v1/service/users/${ext}`).set(service()).send({ username: `gone_${ext}` }).expect(201);
       const token = await idp.token(ext);
-      const s = await connect(t, token);
-      sockets.push(s);
+      const s = await sockets.open(t, token);
       const gone = new Promise<number>((resolve) => s.on('disconnect', () => resolve(Date.now())));
       const started = Date.now();
       await t.http.delete(`/api/v1/service/users/${ext}`).set(service()).expect(204);
@@ -175,8 +170,7 @@ describe('living inside a host system', () => {
       const tb = await idp.token(b);
       const tc = await idp.token(c);
       const group = await t.http.put(`/api/v1/service/groups/team-${a}`).set(service()).send({ name: 'Host team', memberExternalIds: [a, b] }).expect(201);
-      const [sa, sb, sc] = await Promise.all([connect(t, ta), connect(t, tb), connect(t, tc)]);
-      sockets.push(sa, sb, sc);
+      const [sa, sb, sc] = await Promise.all([sockets.open(t, ta), sockets.open(t, tb), sockets.open(t, tc)]);
       const direct = waitFor<{ body: string }>(sb, 'message:new', (m) => m.body === 'hi b');
       expect((await call(sa, 'message:send', { to: { type: 'user', id: friends.body.b }, body: 'hi b', clientMsgId: randomUUID() })).ok).toBe(true);
       await direct;

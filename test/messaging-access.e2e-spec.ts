@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, connect, record, settle, waitFor } from './support/sockets.js';
+import { call, connect, record, settle, socketPool, waitFor } from './support/sockets.js';
 
 interface Msg {
   id: string;
@@ -14,12 +13,8 @@ interface Msg {
 
 describe('messaging: who may read and send, and bad input', () => {
   let t: TestApp;
-  const sockets: Socket[] = [];
-  const open = async (u: TestUser, origin?: string) => {
-    const s = await connect(t, u.accessToken, origin ? { origin } : {});
-    sockets.push(s);
-    return s;
-  };
+  const sockets = socketPool();
+  const open = (u: TestUser, origin?: string) => sockets.open(t, u.accessToken, origin ? { origin } : {});
   const pair = async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
@@ -31,9 +26,6 @@ describe('messaging: who may read and send, and bad input', () => {
 
   beforeAll(async () => {
     t = await startApp();
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
   });
   afterAll(async () => {
     await t?.close();
@@ -55,8 +47,7 @@ describe('messaging: who may read and send, and bad input', () => {
     it('accepts a ws ticket exactly once', async () => {
       const u = await registerUser(t);
       const ticket = (await t.http.get('/api/v1/auth/ws-token').set(...bearer(u)).expect(200)).body.token as string;
-      const s = await connect(t, ticket);
-      sockets.push(s);
+      const s = await sockets.open(t, ticket);
       expect(s.connected).toBe(true);
       await expect(connect(t, ticket)).rejects.toThrow('UNAUTHORIZED');
     });
@@ -267,10 +258,8 @@ describe('messaging: who may read and send, and bad input', () => {
         return { a, b };
       })();
       const conv = (await guarded.http.post('/api/v1/messages').set(...bearer(a)).send({ to: { type: 'user', id: b.id }, body: 'hi' }).expect(201)).body.conversationId;
-      const s = await connect(guarded, a.accessToken);
-      sockets.push(s);
-      const b1 = await connect(guarded, b.accessToken);
-      sockets.push(b1);
+      const s = await sockets.open(guarded, a.accessToken);
+      const b1 = await sockets.open(guarded, b.accessToken);
       const typingSeen = record(b1, 'typing');
       const acks = await Promise.all(Array.from({ length: 100 }, () => call(s, 'typing', { conversationId: conv, typing: true })));
       const limited = acks.filter((x) => !x.ok);
@@ -291,8 +280,7 @@ describe('messaging: who may read and send, and bad input', () => {
       const a = await registerUser(limited);
       const b = await registerUser(limited);
       await befriend(limited, a, b);
-      const s = await connect(limited, a.accessToken);
-      sockets.push(s);
+      const s = await sockets.open(limited, a.accessToken);
       const clientMsgId = randomUUID();
       const acks = [];
       for (let i = 0; i < 8; i++) {

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, connect, record, settle, until, waitFor } from './support/sockets.js';
+import { call, record, settle, socketPool, until, waitFor } from './support/sockets.js';
 
 interface Msg {
   id: string;
@@ -16,12 +15,8 @@ interface Msg {
 
 describe('messaging: delivery, idempotency, order, offline sync, durability', () => {
   let t: TestApp;
-  const sockets: Socket[] = [];
-  const open = async (u: TestUser) => {
-    const s = await connect(t, u.accessToken);
-    sockets.push(s);
-    return s;
-  };
+  const sockets = socketPool();
+  const open = (u: TestUser) => sockets.open(t, u.accessToken);
   const device = async (u: TestUser) => {
     const res = await t.http.post('/api/v1/auth/login').send({ username: u.username, password: u.password }).expect(200);
     return { ...u, accessToken: res.body.accessToken as string, sessionId: res.body.sessionId as string };
@@ -35,9 +30,6 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
 
   beforeAll(async () => {
     t = await startApp();
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
   });
   afterAll(async () => {
     await t?.close();

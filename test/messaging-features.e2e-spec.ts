@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, connect, record, settle, until, waitFor } from './support/sockets.js';
+import { call, record, settle, socketPool, until, waitFor } from './support/sockets.js';
 
 interface Msg {
   id: string;
@@ -22,12 +21,8 @@ const PNG = Buffer.from(
 
 describe('messaging: receipts, typing, presence, lists, history, attachments', () => {
   let t: TestApp;
-  const sockets: Socket[] = [];
-  const open = async (u: TestUser) => {
-    const s = await connect(t, u.accessToken);
-    sockets.push(s);
-    return s;
-  };
+  const sockets = socketPool();
+  const open = (u: TestUser) => sockets.open(t, u.accessToken);
   const pair = async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
@@ -39,9 +34,6 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
 
   beforeAll(async () => {
     t = await startApp({ MAX_ATTACHMENT_BYTES: String(64 * 1024) });
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
   });
   afterAll(async () => {
     await t?.close();

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, connect, record, settle, until } from './support/sockets.js';
+import { call, record, settle, socketPool, until } from './support/sockets.js';
 
 interface Unit {
   id: string;
@@ -12,12 +11,8 @@ interface Unit {
 
 describe('tenants, org units and announcement conversations', () => {
   let t: TestApp;
-  const sockets: Socket[] = [];
-  const open = async (u: TestUser) => {
-    const s = await connect(t, u.accessToken);
-    sockets.push(s);
-    return s;
-  };
+  const sockets = socketPool();
+  const open = (u: TestUser) => sockets.open(t, u.accessToken);
   const tenantWith = async (owner: TestUser, members: { user: TestUser; role: string }[]) => {
     const tenant = (await t.http.post('/api/v1/tenants').set(...bearer(owner)).send({ name: `T ${randomUUID().slice(0, 6)}` }).expect(201)).body as { id: string };
     for (const m of members) await t.http.post(`/api/v1/tenants/${tenant.id}/members`).set(...bearer(owner)).send({ userId: m.user.id, role: m.role }).expect(201);
@@ -30,9 +25,6 @@ describe('tenants, org units and announcement conversations', () => {
 
   beforeAll(async () => {
     t = await startApp();
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
   });
   afterAll(async () => {
     await t?.close();

@@ -1,15 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { signHandshake, signRequest } from '../src/updates/client-signature.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser } from './support/factories.js';
-import { connect, waitFor } from './support/sockets.js';
+import { connect, socketPool, waitFor } from './support/sockets.js';
 
 const adminName = `root_${randomUUID().slice(0, 8)}`;
 const ADMIN = { ADMIN_USERNAME: adminName, ADMIN_PASSWORD: 'admin-pass-1' };
@@ -48,7 +47,7 @@ function fetchHashed(url: string, headers: Record<string, string> = {}): Promise
 describe('client releases, devices and signed clients', () => {
   let t: TestApp;
   let admin: { accessToken: string };
-  const sockets: Socket[] = [];
+  const sockets = socketPool();
 
   const upload = (app: TestApp, token: { accessToken: string }, fields: Record<string, string>, file: string | Buffer, filename = 'app.apk') => {
     const req = app.http.post('/api/v1/releases').set(...bearer(token));
@@ -59,9 +58,6 @@ describe('client releases, devices and signed clients', () => {
   beforeAll(async () => {
     t = await startApp(ADMIN);
     admin = (await t.http.post('/api/v1/auth/login').send({ username: adminName, password: 'admin-pass-1' }).expect(200)).body;
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
   });
   afterAll(async () => {
     await t?.close();
@@ -147,7 +143,8 @@ describe('client releases, devices and signed clients', () => {
     const platform = `p${randomUUID().slice(0, 8)}`;
     const mine = await connect(t, null, { auth: { token: user.accessToken, platform } });
     const other = await connect(t, null, { auth: { token: user.accessToken, platform: 'someone-else' } });
-    sockets.push(mine, other);
+    sockets.track(mine);
+    sockets.track(other);
     let otherGot = 0;
     other.on('update:available', () => otherGot++);
     const notice = waitFor<{ version: string; platform: string }>(mine, 'update:available');
@@ -305,8 +302,7 @@ describe('client releases, devices and signed clients', () => {
     it('the socket handshake obeys the same rules', async () => {
       await expect(connect(s, root.accessToken)).rejects.toThrow('SIGNATURE_INVALID');
       const handshake = signHandshake(key.keyId, key.secret);
-      const ok = await connect(s, null, { auth: { token: root.accessToken, signature: handshake } });
-      sockets.push(ok);
+      const ok = await sockets.open(s, null, { auth: { token: root.accessToken, signature: handshake } });
       expect(ok.connected).toBe(true);
       await expect(connect(s, null, { auth: { token: root.accessToken, signature: handshake } })).rejects.toThrow('SIGNATURE_INVALID');
       await expect(connect(s, null, { auth: { token: root.accessToken, signature: { ...signHandshake(key.keyId, 'wrong-secret') } } })).rejects.toThrow(

@@ -1,3 +1,4 @@
+import { afterEach } from '@jest/globals';
 import { io, type Socket } from 'socket.io-client';
 import type { TestApp } from './app.js';
 
@@ -75,3 +76,25 @@ export async function until(condition: () => boolean, timeoutMs = 10_000, what =
 
 /** Gives in-flight deliveries time to arrive before asserting that something did NOT arrive. */
 export const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Sockets a test file opens, each closed after the test that opened it. */
+export function socketPool(): {
+  open(t: TestApp, token: string | null, options?: ConnectOptions): Promise<Socket>;
+  track(socket: Socket): Socket;
+} {
+  const open: Socket[] = [];
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+  });
+  return {
+    async open(t, token, options) {
+      const s = await connect(t, token, options);
+      open.push(s);
+      return s;
+    },
+    track(socket) {
+      open.push(socket);
+      return socket;
+    },
+  };
+}
