@@ -82,14 +82,19 @@ async function main() {
       RATE_LIMIT_REGISTRATIONS_PER_MIN: '0',
       RATE_LIMIT_LOGINS_PER_IP_PER_MIN: '0',
       ...(database.url ? { DATABASE_URL: database.url } : {}),
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `bench:${randomUUID()}:` } : {}),
+      ...(process.env.REDIS_URL
+        ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `bench:${randomUUID()}:` }
+        : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 300) throw new Error('server did not become ready');
       await new Promise((r) => setTimeout(r, 100));
@@ -97,19 +102,30 @@ async function main() {
     const post = async (path, body, token) => {
       const res = await fetch(`${base}/api/v1${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
       });
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res.json();
     };
     const register = async () => {
-      const r = await post('/auth/register', { username: `b${randomUUID().slice(0, 12)}`, password: 'bench-pass-1' });
+      const r = await post('/auth/register', {
+        username: `b${randomUUID().slice(0, 12)}`,
+        password: 'bench-pass-1',
+      });
       return { id: r.user.id, token: r.accessToken };
     };
     const connect = (token) =>
       new Promise((resolve, reject) => {
-        const s = io(base, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+        const s = io(base, {
+          transports: ['websocket'],
+          auth: { token },
+          reconnection: false,
+          forceNew: true,
+        });
         s.once('connect', () => resolve(s));
         s.once('connect_error', reject);
       });
@@ -118,7 +134,17 @@ async function main() {
     const results = [];
     if (SCENARIOS.includes('direct')) results.push(await direct(ctx));
     if (SCENARIOS.includes('group')) results.push(await group(ctx));
-    console.log(JSON.stringify({ database: process.env.DATABASE_URL ? 'postgresql' : 'pglite', redis: Boolean(process.env.REDIS_URL), results }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          database: process.env.DATABASE_URL ? 'postgresql' : 'pglite',
+          redis: Boolean(process.env.REDIS_URL),
+          results,
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
@@ -152,7 +178,11 @@ async function direct({ post, register, connect }) {
   // Open each conversation once, outside the measurement.
   const conversations = await Promise.all(
     pairs.map(async (p) => {
-      const ack = await p.sender.emitWithAck('message:send', { to: { type: 'user', id: p.b.id }, body: 'warm-up', clientMsgId: randomUUID() });
+      const ack = await p.sender.emitWithAck('message:send', {
+        to: { type: 'user', id: p.b.id },
+        body: 'warm-up',
+        clientMsgId: randomUUID(),
+      });
       return ack.data.conversationId;
     }),
   );
@@ -171,7 +201,11 @@ async function direct({ post, register, connect }) {
           const clientMsgId = randomUUID();
           const t0 = performance.now();
           sentAt.set(clientMsgId, t0);
-          const ack = await p.sender.emitWithAck('message:send', { conversationId: conversations[i], body: `message ${next}`, clientMsgId });
+          const ack = await p.sender.emitWithAck('message:send', {
+            conversationId: conversations[i],
+            body: `message ${next}`,
+            clientMsgId,
+          });
           if (!ack.ok) throw new Error(JSON.stringify(ack.error));
           ackMs.push(performance.now() - t0);
         }
@@ -180,7 +214,10 @@ async function direct({ post, register, connect }) {
     }),
   );
   const ackedIn = performance.now() - started;
-  await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${delivered} delivered`)), 30_000))]);
+  await Promise.race([
+    done,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${delivered} delivered`)), 30_000)),
+  ]);
   const deliveredIn = performance.now() - started;
 
   deliveryMs.sort((x, y) => x - y);
@@ -210,7 +247,11 @@ async function group({ post, register, connect }) {
   const owner = await register();
   const members = [];
   for (let i = 0; i < GROUP_SIZE - 1; i++) members.push(await register());
-  const created = await post('/groups', { name: 'bench', memberIds: members.map((m) => m.id), maxMembers: Math.max(GROUP_SIZE, 2) }, owner.token);
+  const created = await post(
+    '/groups',
+    { name: 'bench', memberIds: members.map((m) => m.id), maxMembers: Math.max(GROUP_SIZE, 2) },
+    owner.token,
+  );
   const sender = await connect(owner.token);
   const sockets = await Promise.all(members.map((m) => connect(m.token)));
   const pending = new Map();
@@ -229,8 +270,14 @@ async function group({ post, register, connect }) {
   }
   const send = async () => {
     const clientMsgId = randomUUID();
-    const all = new Promise((done) => pending.set(clientMsgId, { t0: performance.now(), left: sockets.length, done }));
-    const ack = await sender.emitWithAck('message:send', { to: { type: 'group', id: created.id }, body: 'fan-out', clientMsgId });
+    const all = new Promise((done) =>
+      pending.set(clientMsgId, { t0: performance.now(), left: sockets.length, done }),
+    );
+    const ack = await sender.emitWithAck('message:send', {
+      to: { type: 'group', id: created.id },
+      body: 'fan-out',
+      clientMsgId,
+    });
     if (!ack.ok) throw new Error(JSON.stringify(ack.error));
     await all;
   };

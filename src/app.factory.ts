@@ -12,7 +12,10 @@ export const API_PREFIX = 'api/v1';
 const JSON_BODY_LIMIT = '256kb';
 
 /** Builds the whole application (HTTP, docs, validation, errors) without listening. */
-export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: AppOptions = {},
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     bufferLogs: true,
     bodyParser: false,

@@ -18,7 +18,10 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
   const sockets = socketPool();
   const open = (u: TestUser) => sockets.open(t, u.accessToken);
   const device = async (u: TestUser) => {
-    const res = await t.http.post('/api/v1/auth/login').send({ username: u.username, password: u.password }).expect(200);
+    const res = await t.http
+      .post('/api/v1/auth/login')
+      .send({ username: u.username, password: u.password })
+      .expect(200);
     return { ...u, accessToken: res.body.accessToken as string, sessionId: res.body.sessionId as string };
   };
   const pair = async () => {
@@ -38,20 +41,45 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
 
   it('a message from device A1 reaches B1, B2 and A2 exactly once; A1 gets it in its ack', async () => {
     const { a, b } = await pair();
-    const [a1, a2, b1, b2] = await Promise.all([open(a), open(await device(a)), open(b), open(await device(b))]);
-    const seen = { a1: record<Msg>(a1, 'message:new'), a2: record<Msg>(a2, 'message:new'), b1: record<Msg>(b1, 'message:new'), b2: record<Msg>(b2, 'message:new') };
+    const [a1, a2, b1, b2] = await Promise.all([
+      open(a),
+      open(await device(a)),
+      open(b),
+      open(await device(b)),
+    ]);
+    const seen = {
+      a1: record<Msg>(a1, 'message:new'),
+      a2: record<Msg>(a2, 'message:new'),
+      b1: record<Msg>(b1, 'message:new'),
+      b2: record<Msg>(b2, 'message:new'),
+    };
 
-    const ack = await call<Msg>(a1, 'message:send', { to: { type: 'user', id: b.id }, body: 'hello', clientMsgId: randomUUID() });
+    const ack = await call<Msg>(a1, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'hello',
+      clientMsgId: randomUUID(),
+    });
     expect(ack.ok).toBe(true);
     if (!ack.ok) return;
-    expect(ack.data).toMatchObject({ senderId: a.id, body: 'hello', seq: 1, type: 'text', attachments: [], editedAt: null, deletedAt: null });
+    expect(ack.data).toMatchObject({
+      senderId: a.id,
+      body: 'hello',
+      seq: 1,
+      type: 'text',
+      attachments: [],
+      editedAt: null,
+      deletedAt: null,
+    });
 
     await until(() => seen.a2.length + seen.b1.length + seen.b2.length >= 3, 5000, 'three deliveries');
     await settle();
     for (const list of [seen.a2, seen.b1, seen.b2]) expect(list).toEqual([ack.data]);
     expect(seen.a1).toEqual([]);
 
-    const stored = await t.http.get(`/api/v1/conversations/${ack.data.conversationId}/messages`).set(...bearer(b)).expect(200);
+    const stored = await t.http
+      .get(`/api/v1/conversations/${ack.data.conversationId}/messages`)
+      .set(...bearer(b))
+      .expect(200);
     expect(stored.body).toEqual({ items: [ack.data], hasMore: false });
   });
 
@@ -68,16 +96,28 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
     expect(ids.size).toBe(1);
     expect([...ids][0]).not.toMatch(/^error/);
 
-    const rest = await t.http.post('/api/v1/messages').set(...bearer(a)).send(payload).expect(200);
+    const rest = await t.http
+      .post('/api/v1/messages')
+      .set(...bearer(a))
+      .send(payload)
+      .expect(200);
     expect(rest.body.id).toBe([...ids][0]);
 
     // B reuses A's clientMsgId: a message of its own.
-    const theirs = await call<Msg>(b1, 'message:send', { to: { type: 'user', id: a.id }, body: 'mine', clientMsgId });
+    const theirs = await call<Msg>(b1, 'message:send', {
+      to: { type: 'user', id: a.id },
+      body: 'mine',
+      clientMsgId,
+    });
     expect(theirs.ok && theirs.data.seq).toBe(2);
 
     await settle();
     expect(received.filter((m) => m.clientMsgId === clientMsgId && m.senderId === a.id)).toHaveLength(1);
-    const history = await t.http.get('/api/v1/messages').query({ with: b.id }).set(...bearer(a)).expect(200);
+    const history = await t.http
+      .get('/api/v1/messages')
+      .query({ with: b.id })
+      .set(...bearer(a))
+      .expect(200);
     expect(history.body.items.map((m: Msg) => m.body)).toEqual(['once', 'mine']);
   });
 
@@ -91,7 +131,11 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
     const seenA = record<Msg>(readerA, 'message:new');
     const seenB = record<Msg>(readerB, 'message:new');
 
-    const first = await call<Msg>(senders[0]!, 'message:send', { to: { type: 'user', id: b.id }, body: 'start', clientMsgId: randomUUID() });
+    const first = await call<Msg>(senders[0]!, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'start',
+      clientMsgId: randomUUID(),
+    });
     if (!first.ok) throw new Error(first.error.message);
     const conversationId = first.data.conversationId;
 
@@ -99,7 +143,14 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
       senders.map(async (s, i) => {
         const mine = [];
         for (let n = 0; n < 100; n++) {
-          mine.push(call<Msg>(s, 'message:send', { conversationId, body: `s${i}-${n}`, clientMsgId: randomUUID() }, 60_000));
+          mine.push(
+            call<Msg>(
+              s,
+              'message:send',
+              { conversationId, body: `s${i}-${n}`, clientMsgId: randomUUID() },
+              60_000,
+            ),
+          );
         }
         return Promise.all(mine);
       }),
@@ -109,10 +160,17 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
     expect([...seqs, 1].sort((x, y) => x - y)).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
 
     await until(() => seenA.length === 1001 && seenB.length === 1001, 30_000, 'all deliveries');
-    for (const seen of [seenA, seenB]) expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
+    for (const seen of [seenA, seenB])
+      expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: 1001 }, (_, i) => i + 1));
 
-    const stored = await t.http.post('/api/v1/sync').set(...bearer(a)).send({ cursors: { [conversationId]: 900 } }).expect(200);
-    expect(stored.body.conversations[0].messages.map((m: Msg) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 901 + i));
+    const stored = await t.http
+      .post('/api/v1/sync')
+      .set(...bearer(a))
+      .send({ cursors: { [conversationId]: 900 } })
+      .expect(200);
+    expect(stored.body.conversations[0].messages.map((m: Msg) => m.seq)).toEqual(
+      Array.from({ length: 100 }, (_, i) => 901 + i),
+    );
   }, 120_000);
 
   it('offline: B misses 50 messages; on return, sync brings exactly those, in order, and pages via hasMore', async () => {
@@ -120,7 +178,11 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
     const a1 = await open(a);
     let b1 = await open(b);
     const arrived = waitFor<Msg>(b1, 'message:new');
-    const hello = await call<Msg>(a1, 'message:send', { to: { type: 'user', id: b.id }, body: 'before', clientMsgId: randomUUID() });
+    const hello = await call<Msg>(a1, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'before',
+      clientMsgId: randomUUID(),
+    });
     if (!hello.ok) throw new Error('send failed');
     await arrived;
     const cursor = hello.data.seq;
@@ -128,13 +190,19 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
 
     const sent: Msg[] = [];
     for (let i = 0; i < 50; i++) {
-      const ack = await call<Msg>(a1, 'message:send', { conversationId: hello.data.conversationId, body: `while away ${i}`, clientMsgId: randomUUID() });
+      const ack = await call<Msg>(a1, 'message:send', {
+        conversationId: hello.data.conversationId,
+        body: `while away ${i}`,
+        clientMsgId: randomUUID(),
+      });
       if (ack.ok) sent.push(ack.data);
     }
     expect(sent).toHaveLength(50);
 
     b1 = await open(b);
-    const synced = await call<{ conversations: { conversationId: string; messages: Msg[]; hasMore: boolean }[] }>(b1, 'sync', {
+    const synced = await call<{
+      conversations: { conversationId: string; messages: Msg[]; hasMore: boolean }[];
+    }>(b1, 'sync', {
       cursors: { [hello.data.conversationId]: cursor },
     });
     expect(synced.ok).toBe(true);
@@ -147,7 +215,11 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
     const paged: Msg[] = [];
     let after = cursor;
     for (;;) {
-      const page = await t.http.post('/api/v1/sync').set(...bearer(b)).send({ cursors: { [hello.data.conversationId]: after }, limit: 7 }).expect(200);
+      const page = await t.http
+        .post('/api/v1/sync')
+        .set(...bearer(b))
+        .send({ cursors: { [hello.data.conversationId]: after }, limit: 7 })
+        .expect(200);
       const entry = page.body.conversations[0];
       if (!entry) break;
       paged.push(...entry.messages);
@@ -157,23 +229,38 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
     expect(paged).toEqual(sent);
 
     // A conversation not named in the cursors starts at 0.
-    const everything = await t.http.post('/api/v1/sync').set(...bearer(b)).send({}).expect(200);
+    const everything = await t.http
+      .post('/api/v1/sync')
+      .set(...bearer(b))
+      .send({})
+      .expect(200);
     expect(everything.body.conversations[0].messages).toHaveLength(51);
   });
 
   it('an acknowledged message is committed: it survives a restart right after the ack', async () => {
     const { a, b } = await pair();
     const a1 = await open(a);
-    const ack = await call<Msg>(a1, 'message:send', { to: { type: 'user', id: b.id }, body: 'durable', clientMsgId: randomUUID() });
+    const ack = await call<Msg>(a1, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'durable',
+      clientMsgId: randomUUID(),
+    });
     a1.close();
     await t.close();
     t = await startApp();
     expect(ack.ok).toBe(true);
     if (!ack.ok) return;
-    const read = await t.http.get(`/api/v1/conversations/${ack.data.conversationId}/messages`).set(...bearer(b)).expect(200);
+    const read = await t.http
+      .get(`/api/v1/conversations/${ack.data.conversationId}/messages`)
+      .set(...bearer(b))
+      .expect(200);
     expect(read.body.items).toEqual([ack.data]);
     // And a retry after the restart is still recognised.
-    const retry = await t.http.post('/api/v1/messages').set(...bearer(a)).send({ to: { type: 'user', id: b.id }, body: 'durable', clientMsgId: ack.data.clientMsgId }).expect(200);
+    const retry = await t.http
+      .post('/api/v1/messages')
+      .set(...bearer(a))
+      .send({ to: { type: 'user', id: b.id }, body: 'durable', clientMsgId: ack.data.clientMsgId })
+      .expect(200);
     expect(retry.body.id).toBe(ack.data.id);
   });
 });

@@ -30,7 +30,13 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     return { a, b };
   };
   const send = async (from: TestUser, to: TestUser, body: string): Promise<Msg> =>
-    (await t.http.post('/api/v1/messages').set(...bearer(from)).send({ to: { type: 'user', id: to.id }, body }).expect(201)).body;
+    (
+      await t.http
+        .post('/api/v1/messages')
+        .set(...bearer(from))
+        .send({ to: { type: 'user', id: to.id }, body })
+        .expect(201)
+    ).body;
 
   beforeAll(async () => {
     t = await startApp({ MAX_ATTACHMENT_BYTES: String(64 * 1024) });
@@ -50,7 +56,10 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     const cReceipts = record(c1, 'receipt');
     const toA = waitFor(a1, 'receipt', (r: { readSeq?: number }) => r.readSeq === 2);
     const toB2 = waitFor(b2, 'receipt', (r: { readSeq?: number }) => r.readSeq === 2);
-    expect(await call(b1, 'conversation:read', { conversationId: m1.conversationId, seq: 2 })).toEqual({ ok: true, data: {} });
+    expect(await call(b1, 'conversation:read', { conversationId: m1.conversationId, seq: 2 })).toEqual({
+      ok: true,
+      data: {},
+    });
     expect(await toA).toEqual({ conversationId: m1.conversationId, userId: b.id, readSeq: 2 });
     await toB2;
 
@@ -59,9 +68,20 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     expect(await delivered).toEqual({ conversationId: m1.conversationId, userId: b.id, deliveredSeq: 2 });
 
     // Moving back, or past the end, is clamped.
-    await t.http.post(`/api/v1/conversations/${m1.conversationId}/read`).set(...bearer(b)).send({ seq: 1 }).expect(204);
-    await t.http.post(`/api/v1/conversations/${m1.conversationId}/read`).set(...bearer(b)).send({ seq: 999 }).expect(204);
-    const list = await t.http.get('/api/v1/conversations').set(...bearer(b)).expect(200);
+    await t.http
+      .post(`/api/v1/conversations/${m1.conversationId}/read`)
+      .set(...bearer(b))
+      .send({ seq: 1 })
+      .expect(204);
+    await t.http
+      .post(`/api/v1/conversations/${m1.conversationId}/read`)
+      .set(...bearer(b))
+      .send({ seq: 999 })
+      .expect(204);
+    const list = await t.http
+      .get('/api/v1/conversations')
+      .set(...bearer(b))
+      .expect(200);
     expect(list.body.items[0]).toMatchObject({ id: m1.conversationId, lastSeq: 2, readSeq: 2, unread: 0 });
     await settle();
     expect(cReceipts).toEqual([]);
@@ -74,7 +94,10 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     const [a1, a2, b1, c1] = await Promise.all([open(a), open(a), open(b), open(c)]);
     const seen = { a1: record(a1, 'typing'), a2: record(a2, 'typing'), c1: record(c1, 'typing') };
     const atB = waitFor(b1, 'typing');
-    expect(await call(a1, 'typing', { conversationId: m.conversationId, typing: true })).toEqual({ ok: true, data: {} });
+    expect(await call(a1, 'typing', { conversationId: m.conversationId, typing: true })).toEqual({
+      ok: true,
+      data: {},
+    });
     expect(await atB).toEqual({ conversationId: m.conversationId, userId: a.id, typing: true });
     await settle();
     expect(seen).toEqual({ a1: [], a2: [], c1: [] });
@@ -91,8 +114,13 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     await until(() => bSees.length === 1, 5000, 'online');
     expect(bSees[0]).toMatchObject({ userId: a.id, online: true });
     const a2 = await open(a); // second device: no new announcement
-    const connections = await t.http.get('/api/v1/connections').set(...bearer(b)).expect(200);
-    expect(connections.body).toEqual([{ userId: a.id, username: a.username, online: true, lastSeenAt: null }]);
+    const connections = await t.http
+      .get('/api/v1/connections')
+      .set(...bearer(b))
+      .expect(200);
+    expect(connections.body).toEqual([
+      { userId: a.id, username: a.username, online: true, lastSeenAt: null },
+    ]);
 
     a1.close();
     await settle();
@@ -100,8 +128,13 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     a2.close();
     await until(() => bSees.length === 2, 5000, 'offline');
     expect(bSees[1]).toMatchObject({ userId: a.id, online: false, lastSeenAt: expect.any(String) });
-    const after = await t.http.get('/api/v1/connections').set(...bearer(b)).expect(200);
-    expect(after.body).toEqual([{ userId: a.id, username: a.username, online: false, lastSeenAt: bSees[1]!.lastSeenAt }]);
+    const after = await t.http
+      .get('/api/v1/connections')
+      .set(...bearer(b))
+      .expect(200);
+    expect(after.body).toEqual([
+      { userId: a.id, username: a.username, online: false, lastSeenAt: bSees[1]!.lastSeenAt },
+    ]);
     expect(strangerSees).toEqual([]);
   });
 
@@ -118,7 +151,11 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     await send(friends[2]!, me, 'new 1');
     const last = await send(friends[2]!, me, 'new 2');
 
-    const page1 = await t.http.get('/api/v1/conversations').query({ limit: 2 }).set(...bearer(me)).expect(200);
+    const page1 = await t.http
+      .get('/api/v1/conversations')
+      .query({ limit: 2 })
+      .set(...bearer(me))
+      .expect(200);
     expect(page1.body.items).toHaveLength(2);
     expect(page1.body.items[0]).toEqual({
       id: last.conversationId,
@@ -130,7 +167,11 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
       unread: 2,
       lastMessage: last,
     });
-    const page2 = await t.http.get('/api/v1/conversations').query({ limit: 2, cursor: page1.body.nextCursor }).set(...bearer(me)).expect(200);
+    const page2 = await t.http
+      .get('/api/v1/conversations')
+      .query({ limit: 2, cursor: page1.body.nextCursor })
+      .set(...bearer(me))
+      .expect(200);
     expect(page2.body.items.map((c: { title: string }) => c.title)).toEqual(['Friend 0']);
     expect(page2.body.nextCursor).toBeNull();
     expect(page1.body.items[1].title).toBe('Friend 1');
@@ -141,7 +182,13 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     let conv = '';
     for (let i = 1; i <= 12; i++) conv = (await send(i % 2 ? a : b, i % 2 ? b : a, `m${i}`)).conversationId;
     const get = async (query: object) =>
-      (await t.http.get(`/api/v1/conversations/${conv}/messages`).query(query).set(...bearer(a)).expect(200)).body as { items: Msg[]; hasMore: boolean };
+      (
+        await t.http
+          .get(`/api/v1/conversations/${conv}/messages`)
+          .query(query)
+          .set(...bearer(a))
+          .expect(200)
+      ).body as { items: Msg[]; hasMore: boolean };
     const seqs = (r: { items: Msg[] }) => r.items.map((m) => m.seq);
 
     expect(seqs(await get({ limit: 5 }))).toEqual([8, 9, 10, 11, 12]);
@@ -154,10 +201,22 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     expect(seqs(await get({ afterSeq: 2, beforeSeq: 6 }))).toEqual([3, 4, 5]);
     expect(seqs(await get({ limit: 1000 }))).toHaveLength(12);
 
-    const direct = await t.http.get('/api/v1/messages').query({ with: a.id, beforeSeq: 3 }).set(...bearer(b)).expect(200);
+    const direct = await t.http
+      .get('/api/v1/messages')
+      .query({ with: a.id, beforeSeq: 3 })
+      .set(...bearer(b))
+      .expect(200);
     expect(direct.body.items.map((m: Msg) => m.body)).toEqual(['m1', 'm2']);
     const nobody = await registerUser(t);
-    expect((await t.http.get('/api/v1/messages').query({ with: nobody.id }).set(...bearer(a)).expect(200)).body).toEqual({ items: [], hasMore: false });
+    expect(
+      (
+        await t.http
+          .get('/api/v1/messages')
+          .query({ with: nobody.id })
+          .set(...bearer(a))
+          .expect(200)
+      ).body,
+    ).toEqual({ items: [], hasMore: false });
   });
 
   it('edits and deletes reach every member; deleted messages keep their seq and lose their content', async () => {
@@ -166,29 +225,61 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     const [a2, b1] = await Promise.all([open(a), open(b)]);
     const updated = waitFor<Msg & { editedAt: string }>(b1, 'message:updated');
     const updatedA2 = waitFor(a2, 'message:updated');
-    await t.http.patch(`/api/v1/messages/${m.id}`).set(...bearer(a)).send({ body: 'fixed' }).expect(200);
+    await t.http
+      .patch(`/api/v1/messages/${m.id}`)
+      .set(...bearer(a))
+      .send({ body: 'fixed' })
+      .expect(200);
     expect(await updated).toMatchObject({ id: m.id, seq: 1, body: 'fixed', editedAt: expect.any(String) });
     await updatedA2;
     const deleted = waitFor<Msg & { deletedAt: string }>(b1, 'message:deleted');
-    await t.http.delete(`/api/v1/messages/${m.id}`).set(...bearer(a)).expect(204);
+    await t.http
+      .delete(`/api/v1/messages/${m.id}`)
+      .set(...bearer(a))
+      .expect(204);
     expect(await deleted).toMatchObject({ id: m.id, seq: 1, body: '', deletedAt: expect.any(String) });
-    await t.http.patch(`/api/v1/messages/${m.id}`).set(...bearer(a)).send({ body: 'revive' }).expect(409);
-    const history = await t.http.get(`/api/v1/conversations/${m.conversationId}/messages`).set(...bearer(b)).expect(200);
-    expect(history.body.items).toEqual([expect.objectContaining({ id: m.id, seq: 1, body: '', deletedAt: expect.any(String) })]);
+    await t.http
+      .patch(`/api/v1/messages/${m.id}`)
+      .set(...bearer(a))
+      .send({ body: 'revive' })
+      .expect(409);
+    const history = await t.http
+      .get(`/api/v1/conversations/${m.conversationId}/messages`)
+      .set(...bearer(b))
+      .expect(200);
+    expect(history.body.items).toEqual([
+      expect.objectContaining({ id: m.id, seq: 1, body: '', deletedAt: expect.any(String) }),
+    ]);
   });
 
   it('the compatibility route sends as the caller only', async () => {
     const { a, b } = await pair();
-    const res = await t.http.post(`/api/v1/users/${a.id}/friends/${b.id}/message`).set(...bearer(a)).send({ body: 'legacy' }).expect(201);
+    const res = await t.http
+      .post(`/api/v1/users/${a.id}/friends/${b.id}/message`)
+      .set(...bearer(a))
+      .send({ body: 'legacy' })
+      .expect(201);
     expect(res.body).toMatchObject({ senderId: a.id, body: 'legacy', seq: 1 });
-    await t.http.post(`/api/v1/users/${b.id}/friends/${a.id}/message`).set(...bearer(a)).send({ body: 'spoof' }).expect(403);
-    await t.http.post(`/api/v1/users/${a.id}/friends/${b.id}/message`).set(...bearer(a)).send({ body: 'x', extra: 1 }).expect(400);
+    await t.http
+      .post(`/api/v1/users/${b.id}/friends/${a.id}/message`)
+      .set(...bearer(a))
+      .send({ body: 'spoof' })
+      .expect(403);
+    await t.http
+      .post(`/api/v1/users/${a.id}/friends/${b.id}/message`)
+      .set(...bearer(a))
+      .send({ body: 'x', extra: 1 })
+      .expect(400);
   });
 
   it('attachments: typed by content, size-limited, readable by the uploader and conversation members only', async () => {
     const { a, b } = await pair();
     const c = await registerUser(t);
-    const up = await t.http.post('/api/v1/attachments').set(...bearer(a)).attach('file', PNG, { filename: '../../etc/passwd.txt', contentType: 'text/plain' }).expect(201);
+    const up = await t.http
+      .post('/api/v1/attachments')
+      .set(...bearer(a))
+      .attach('file', PNG, { filename: '../../etc/passwd.txt', contentType: 'text/plain' })
+      .expect(201);
     expect(up.body).toEqual({
       id: expect.any(String),
       url: `/api/v1/attachments/${up.body.id}`,
@@ -197,36 +288,72 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
       sha256: (await import('node:crypto')).createHash('sha256').update(PNG).digest('hex'),
     });
     // Before it is sent: only the uploader.
-    await t.http.get(up.body.url).set(...bearer(a)).expect(200);
-    await t.http.get(up.body.url).set(...bearer(b)).expect(404);
+    await t.http
+      .get(up.body.url)
+      .set(...bearer(a))
+      .expect(200);
+    await t.http
+      .get(up.body.url)
+      .set(...bearer(b))
+      .expect(404);
 
     const sent = await t.http
       .post('/api/v1/messages')
       .set(...bearer(a))
       .send({ to: { type: 'user', id: b.id }, type: 'image', body: '', attachments: [{ id: up.body.id }] })
       .expect(201);
-    expect(sent.body.attachments).toEqual([{ id: up.body.id, url: up.body.url, mime: 'image/png', size: PNG.length, name: 'passwd.txt' }]);
-    const file = await t.http.get(up.body.url).set(...bearer(b)).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
+    expect(sent.body.attachments).toEqual([
+      { id: up.body.id, url: up.body.url, mime: 'image/png', size: PNG.length, name: 'passwd.txt' },
+    ]);
+    const file = await t.http
+      .get(up.body.url)
+      .set(...bearer(b))
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect(Buffer.compare(file.body as Buffer, PNG)).toBe(0);
     expect(file.headers['content-type']).toBe('image/png');
     expect(file.headers['x-content-type-options']).toBe('nosniff');
-    await t.http.get(up.body.url).set(...bearer(c)).expect(404);
+    await t.http
+      .get(up.body.url)
+      .set(...bearer(c))
+      .expect(404);
 
     // Someone else's attachment cannot be sent.
-    await t.http.post('/api/v1/messages').set(...bearer(b)).send({ to: { type: 'user', id: a.id }, body: 'x', attachments: [{ id: up.body.id }] }).expect(400);
+    await t.http
+      .post('/api/v1/messages')
+      .set(...bearer(b))
+      .send({ to: { type: 'user', id: a.id }, body: 'x', attachments: [{ id: up.body.id }] })
+      .expect(400);
 
-    const big = await t.http.post('/api/v1/attachments').set(...bearer(a)).attach('file', Buffer.alloc(65 * 1024, 1), 'big.bin').expect(413);
+    const big = await t.http
+      .post('/api/v1/attachments')
+      .set(...bearer(a))
+      .attach('file', Buffer.alloc(65 * 1024, 1), 'big.bin')
+      .expect(413);
     expect(big.body.code).toBe('PAYLOAD_TOO_LARGE');
-    const none = await t.http.post('/api/v1/attachments').set(...bearer(a)).field('x', 'y').expect(400);
+    const none = await t.http
+      .post('/api/v1/attachments')
+      .set(...bearer(a))
+      .field('x', 'y')
+      .expect(400);
     expect(none.body.code).toBe('VALIDATION_FAILED');
-    const text = await t.http.post('/api/v1/attachments').set(...bearer(a)).attach('file', Buffer.from('plain words'), 'note.png').expect(201);
+    const text = await t.http
+      .post('/api/v1/attachments')
+      .set(...bearer(a))
+      .attach('file', Buffer.from('plain words'), 'note.png')
+      .expect(201);
     expect(text.body.mime).toBe('application/octet-stream');
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(64)]);
-    await t.http.post('/api/v1/attachments').set(...bearer(a)).attach('file', elf, 'photo.jpg').expect(400);
+    await t.http
+      .post('/api/v1/attachments')
+      .set(...bearer(a))
+      .attach('file', elf, 'photo.jpg')
+      .expect(400);
   });
 
   it('message:new for a brand-new direct conversation also tells both users they joined it', async () => {
@@ -234,7 +361,11 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     const [a1, b1] = await Promise.all([open(a), open(b)]);
     const joinedB = waitFor<{ id: string; type: string }>(b1, 'conversation:joined');
     const arrived = waitFor<Msg>(b1, 'message:new');
-    const ack = await call<Msg>(a1, 'message:send', { to: { type: 'user', id: b.id }, body: 'first', clientMsgId: randomUUID() });
+    const ack = await call<Msg>(a1, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'first',
+      clientMsgId: randomUUID(),
+    });
     if (!ack.ok) throw new Error('send failed');
     expect(await joinedB).toEqual({ id: ack.data.conversationId, type: 'direct' });
     expect((await arrived).id).toBe(ack.data.id);

@@ -42,12 +42,21 @@ withRedis('several nodes behind Redis', () => {
     const presence = waitFor<{ userId: string; online: boolean }>(bSocket, 'presence');
     const aSocket = await on(node1, a.accessToken);
     expect(await presence).toMatchObject({ userId: a.id, online: true });
-    const online = await node2.http.get('/api/v1/connections').set(...bearer(b)).expect(200);
+    const online = await node2.http
+      .get('/api/v1/connections')
+      .set(...bearer(b))
+      .expect(200);
     expect(online.body[0]).toMatchObject({ userId: a.id, online: true });
 
     const got = record<{ seq: number }>(bSocket, 'message:new');
     const acks = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => call<{ seq: number; conversationId: string }>(aSocket, 'message:send', { to: { type: 'user', id: b.id }, body: `m${i}`, clientMsgId: randomUUID() })),
+      Array.from({ length: 50 }, (_, i) =>
+        call<{ seq: number; conversationId: string }>(aSocket, 'message:send', {
+          to: { type: 'user', id: b.id },
+          body: `m${i}`,
+          clientMsgId: randomUUID(),
+        }),
+      ),
     );
     await until(() => got.length === 50, 10_000, '50 messages on the other node');
     await settle();
@@ -62,20 +71,37 @@ withRedis('several nodes behind Redis', () => {
   it('membership changes made on one node take effect on sockets of the other at once', async () => {
     const owner = await registerUser(node1);
     const member = await registerUser(node1);
-    const group = (await node1.http.post('/api/v1/groups').set(...bearer(owner)).send({ name: 'Cross', memberIds: [member.id] }).expect(201)).body;
+    const group = (
+      await node1.http
+        .post('/api/v1/groups')
+        .set(...bearer(owner))
+        .send({ name: 'Cross', memberIds: [member.id] })
+        .expect(201)
+    ).body;
     const ownerSocket = await on(node1, owner.accessToken);
     const memberSocket = await on(node2, member.accessToken);
     const first = waitFor<{ body: string }>(memberSocket, 'message:new');
-    await call(ownerSocket, 'message:send', { to: { type: 'group', id: group.id }, body: 'before', clientMsgId: randomUUID() });
+    await call(ownerSocket, 'message:send', {
+      to: { type: 'group', id: group.id },
+      body: 'before',
+      clientMsgId: randomUUID(),
+    });
     expect((await first).body).toBe('before');
 
     const left = waitFor(memberSocket, 'conversation:left');
-    await node1.http.delete(`/api/v1/groups/${group.id}/members/${member.id}`).set(...bearer(owner)).expect(204);
+    await node1.http
+      .delete(`/api/v1/groups/${group.id}/members/${member.id}`)
+      .set(...bearer(owner))
+      .expect(204);
     await left;
     const after = record(memberSocket, 'message:new');
     // Sent through node 2, whose cache held the old member list.
     const ownerOn2 = await on(node2, owner.accessToken);
-    await call(ownerOn2, 'message:send', { to: { type: 'group', id: group.id }, body: 'after', clientMsgId: randomUUID() });
+    await call(ownerOn2, 'message:send', {
+      to: { type: 'group', id: group.id },
+      body: 'after',
+      clientMsgId: randomUUID(),
+    });
     await settle(400);
     expect(after).toEqual([]);
   });
@@ -85,14 +111,22 @@ withRedis('several nodes behind Redis', () => {
     const s = await on(node2, u.accessToken);
     const revoked = waitFor(s, 'session:revoked');
     const gone = new Promise((resolve) => s.on('disconnect', resolve));
-    await node1.http.post('/api/v1/auth/logout').set(...bearer(u)).expect(204);
+    await node1.http
+      .post('/api/v1/auth/logout')
+      .set(...bearer(u))
+      .expect(204);
     await revoked;
     await gone;
   });
 
   it('a ws ticket issued on one node is spent on every node', async () => {
     const u = await registerUser(node1);
-    const ticket = (await node1.http.get('/api/v1/auth/ws-token').set(...bearer(u)).expect(200)).body.token as string;
+    const ticket = (
+      await node1.http
+        .get('/api/v1/auth/ws-token')
+        .set(...bearer(u))
+        .expect(200)
+    ).body.token as string;
     await on(node2, ticket);
     await expect(connect(node1, ticket)).rejects.toThrow('UNAUTHORIZED');
   });

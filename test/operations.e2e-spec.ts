@@ -22,9 +22,14 @@ describe('operations: health, docs, errors, CORS', () => {
     const html = await t.http.get('/docs').redirects(1).expect(200);
     expect(html.text).toContain('swagger-ui');
     const doc = (await t.http.get('/docs-json').expect(200)).body as {
-      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; requestBody?: unknown }>>;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown[]; responses: Record<string, unknown>; requestBody?: unknown }>
+      >;
     };
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(routes.sort()).toEqual(
       [
         'POST /api/v1/auth/register',
@@ -117,15 +122,22 @@ describe('operations: health, docs, errors, CORS', () => {
     );
     expect(doc.paths['/api/v1/users/me']!.get!.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/auth/register']!.post!.requestBody).toBeDefined();
-    expect(Object.keys(doc.paths['/api/v1/auth/register']!.post!.responses)).toEqual(expect.arrayContaining(['201', '400', '409', '429']));
+    expect(Object.keys(doc.paths['/api/v1/auth/register']!.post!.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '409', '429']),
+    );
   });
 
   it('exposes Prometheus metrics without a token', async () => {
     const u = await registerUser(t);
-    await t.http.get('/api/v1/users/me').set(...bearer(u)).expect(200);
+    await t.http
+      .get('/api/v1/users/me')
+      .set(...bearer(u))
+      .expect(200);
     const res = await t.http.get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(/relay_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/users\/me",status="200"\} [1-9]/);
+    expect(res.text).toMatch(
+      /relay_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/users\/me",status="200"\} [1-9]/,
+    );
     expect(res.text).toContain('relay_sockets ');
     expect(res.text).toContain('relay_process_cpu_user_seconds_total');
   });
@@ -139,9 +151,15 @@ describe('operations: health, docs, errors, CORS', () => {
   });
 
   it('allows localhost browser origins by default and refuses others', async () => {
-    const ok = await t.http.options('/api/v1/users/me').set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'GET');
+    const ok = await t.http
+      .options('/api/v1/users/me')
+      .set('Origin', 'http://localhost:5173')
+      .set('Access-Control-Request-Method', 'GET');
     expect(ok.headers['access-control-allow-origin']).toBe('http://localhost:5173');
-    const denied = await t.http.options('/api/v1/users/me').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'GET');
+    const denied = await t.http
+      .options('/api/v1/users/me')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'GET');
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -159,10 +177,18 @@ describe('operations: health, docs, errors, CORS', () => {
 
   it('never answers a malformed Authorization header with anything but 401', async () => {
     const u = await registerUser(t);
-    for (const header of ['Bearer', 'Basic abc', `Bearer ${u.accessToken} extra`, `bearer  ${'x'.repeat(5000)}`]) {
+    for (const header of [
+      'Bearer',
+      'Basic abc',
+      `Bearer ${u.accessToken} extra`,
+      `bearer  ${'x'.repeat(5000)}`,
+    ]) {
       const res = await t.http.get('/api/v1/users/me').set('Authorization', header).expect(401);
       expect(res.body.code).toBe('UNAUTHORIZED');
     }
-    await t.http.get('/api/v1/users/me').set(...bearer(u)).expect(200);
+    await t.http
+      .get('/api/v1/users/me')
+      .set(...bearer(u))
+      .expect(200);
   });
 });

@@ -32,7 +32,10 @@ describe('start-up and persistence', () => {
       expect(existsSync(join(dir, 'data', 'jwt-secret'))).toBe(true);
 
       const second = await boot();
-      const login = await second.http.post('/api/v1/auth/login').send({ username, password: 'sunflower-42' }).expect(200);
+      const login = await second.http
+        .post('/api/v1/auth/login')
+        .send({ username, password: 'sunflower-42' })
+        .expect(200);
       expect(login.body.user.username).toBe(username);
       await second.app.close();
     } finally {
@@ -44,12 +47,18 @@ describe('start-up and persistence', () => {
   it('keeps data across restarts on the configured database, and old tokens stay valid', async () => {
     const first = await startApp();
     const username = uniqueName('durable');
-    const reg = await first.http.post('/api/v1/auth/register').send({ username, password: 'sunflower-42' }).expect(201);
+    const reg = await first.http
+      .post('/api/v1/auth/register')
+      .send({ username, password: 'sunflower-42' })
+      .expect(201);
     await first.close();
 
     const second = await startApp();
     try {
-      await second.http.get('/api/v1/users/me').set('Authorization', `Bearer ${reg.body.accessToken}`).expect(200);
+      await second.http
+        .get('/api/v1/users/me')
+        .set('Authorization', `Bearer ${reg.body.accessToken}`)
+        .expect(200);
       await second.http.post('/api/v1/auth/login').send({ username, password: 'sunflower-42' }).expect(200);
     } finally {
       await second.close();

@@ -21,7 +21,8 @@ export class AdminStatsDto {
   @ApiProperty({ description: 'Users with at least one connected socket, on any node' }) onlineUsers!: number;
   @ApiProperty({ description: 'Connected sockets, on all nodes' }) sockets!: number;
   @ApiProperty({ description: 'Messages stored since 00:00 UTC' }) messagesToday!: number;
-  @ApiProperty({ type: [TenantUsageDto], description: 'Per-tenant application pushes and messages today' }) tenantsToday!: TenantUsageDto[];
+  @ApiProperty({ type: [TenantUsageDto], description: 'Per-tenant application pushes and messages today' })
+  tenantsToday!: TenantUsageDto[];
 }
 
 @ApiTags('admin')
@@ -49,6 +50,13 @@ export class AdminController {
       this.messages.countToday(),
       this.tenants.usageToday(),
     ]);
-    return { users, liveSessions, onlineUsers: online.onlineUsers, sockets: online.sockets, messagesToday, tenantsToday };
+    return {
+      users,
+      liveSessions,
+      onlineUsers: online.onlineUsers,
+      sockets: online.sockets,
+      messagesToday,
+      tenantsToday,
+    };
   }
 }

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { type AuthUser, CurrentUser, Public } from '../auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
@@ -7,7 +16,12 @@ import type { App } from './app.entity.js';
 import { AppsService } from './apps.service.js';
 import { AppDto, AppWithKeyDto, CreateAppDto, PushDto, PushResultDto } from './dto/apps.dto.js';
 
-const toDto = (a: App): AppDto => ({ id: a.id, tenantId: a.tenantId, name: a.name, createdAt: a.createdAt.toISOString() });
+const toDto = (a: App): AppDto => ({
+  id: a.id,
+  tenantId: a.tenantId,
+  name: a.name,
+  createdAt: a.createdAt.toISOString(),
+});
 
 @ApiTags('applications')
 @Controller()
@@ -16,10 +30,16 @@ export class AppsController {
 
   @Post('tenants/:id/apps')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Create an application of the tenant (owner or admin); its API key is shown once' })
+  @ApiOperation({
+    summary: 'Create an application of the tenant (owner or admin); its API key is shown once',
+  })
   @ApiCreatedResponse({ type: AppWithKeyDto })
   @ApiErrors(400, 401, 403, 404)
-  async create(@CurrentUser() auth: AuthUser, @UuidParam('id') tenantId: string, @Body() body: CreateAppDto): Promise<AppWithKeyDto> {
+  async create(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') tenantId: string,
+    @Body() body: CreateAppDto,
+  ): Promise<AppWithKeyDto> {
     const { app, apiKey } = await this.apps.create(auth.userId, tenantId, body.name);
     return { ...toDto(app), apiKey };
   }
@@ -36,7 +56,9 @@ export class AppsController {
   @Post('apps/:id/rotate-key')
   @HttpCode(200)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Replace the application’s API key (tenant owner or admin); the old key stops working' })
+  @ApiOperation({
+    summary: 'Replace the application’s API key (tenant owner or admin); the old key stops working',
+  })
   @ApiOkResponse({ type: AppWithKeyDto })
   @ApiErrors(400, 401, 403, 404)
   async rotate(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string): Promise<AppWithKeyDto> {

@@ -10,7 +10,14 @@ import { AppsController } from './apps.controller.js';
 import { AppsService } from './apps.service.js';
 
 @Module({
-  imports: [UsersModule, AuthModule, MessagingModule, OrgsModule, GroupsModule, TypeOrmModule.forFeature([App, AppMute])],
+  imports: [
+    UsersModule,
+    AuthModule,
+    MessagingModule,
+    OrgsModule,
+    GroupsModule,
+    TypeOrmModule.forFeature([App, AppMute]),
+  ],
   controllers: [AppsController],
   providers: [AppsService],
 })

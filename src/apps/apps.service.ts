@@ -39,7 +39,9 @@ export class AppsService {
 
   async list(actorId: string, tenantId: string): Promise<App[]> {
     await this.tenants.requireRole(actorId, tenantId, ['owner', 'admin']);
-    return this.dataSource.getRepository(App).find({ where: { tenantId }, order: { createdAt: 'ASC' }, take: 500 });
+    return this.dataSource
+      .getRepository(App)
+      .find({ where: { tenantId }, order: { createdAt: 'ASC' }, take: 500 });
   }
 
   /** A new key; the old one stops working at once. */
@@ -76,20 +78,28 @@ export class AppsService {
    */
   async push(app: App, dto: PushDto): Promise<PushResultDto> {
     if (!dto.toUserIds && !dto.groupId && !dto.orgUnitId) {
-      throw AppError.validation('Give toUserIds, groupId or orgUnitId', { fields: [{ field: 'toUserIds', problems: ['no recipients'] }] });
+      throw AppError.validation('Give toUserIds, groupId or orgUnitId', {
+        fields: [{ field: 'toUserIds', problems: ['no recipients'] }],
+      });
     }
     const skipped: PushSkippedDto[] = [];
     const candidates = new Set<string>();
     if (dto.toUserIds) {
       const ids = [...new Set(dto.toUserIds.map((id) => id.toLowerCase()))];
-      const known = new Set((await this.users.findMany(ids)).filter((u) => !u.deactivatedAt).map((u) => u.id));
+      const known = new Set(
+        (await this.users.findMany(ids)).filter((u) => !u.deactivatedAt).map((u) => u.id),
+      );
       for (const id of ids) {
         if (known.has(id)) candidates.add(id);
         else skipped.push({ userId: id, reason: 'unknown_user' });
       }
     }
-    if (dto.groupId) for (const id of await this.groups.memberIdsInTenant(app.tenantId, dto.groupId.toLowerCase())) candidates.add(id);
-    if (dto.orgUnitId) for (const id of await this.units.subtreeMemberIds(app.tenantId, dto.orgUnitId.toLowerCase())) candidates.add(id);
+    if (dto.groupId)
+      for (const id of await this.groups.memberIdsInTenant(app.tenantId, dto.groupId.toLowerCase()))
+        candidates.add(id);
+    if (dto.orgUnitId)
+      for (const id of await this.units.subtreeMemberIds(app.tenantId, dto.orgUnitId.toLowerCase()))
+        candidates.add(id);
 
     const inTenant = await this.tenants.membersAmong(app.tenantId, [...candidates]);
     const muted = await this.mutedAmong(app.id, [...candidates]);
@@ -102,20 +112,26 @@ export class AppsService {
     if (dto.sessions === 'active') {
       const connected = await this.presence.connectedSessions(recipients);
       const active = await this.sessions.activeUsers([...connected.values()].flat());
-      for (const id of recipients) if (!active.has(id)) skipped.push({ userId: id, reason: 'no_active_session' });
+      for (const id of recipients)
+        if (!active.has(id)) skipped.push({ userId: id, reason: 'no_active_session' });
       recipients = recipients.filter((id) => active.has(id));
     }
 
     await this.tenants.consume(app.tenantId, 'appPushes', recipients.length);
     let delivered: Map<string, { id: string }>;
     try {
-      delivered = await this.messages.deliverFromApp({ id: app.id, name: app.name }, recipients, { type: dto.type ?? 'text', body: dto.body });
+      delivered = await this.messages.deliverFromApp({ id: app.id, name: app.name }, recipients, {
+        type: dto.type ?? 'text',
+        body: dto.body,
+      });
     } catch (error) {
       await this.tenants.refund(app.tenantId, 'appPushes', recipients.length);
       throw error;
     }
     return {
-      delivered: recipients.filter((id) => delivered.has(id)).map((userId) => ({ userId, messageId: delivered.get(userId)!.id })),
+      delivered: recipients
+        .filter((id) => delivered.has(id))
+        .map((userId) => ({ userId, messageId: delivered.get(userId)!.id })),
       skipped,
     };
   }

@@ -11,7 +11,14 @@ import type { Request } from 'express';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { type AuthUser, CurrentUser, Public } from './auth-context.js';
 import { AuthService } from './auth.service.js';
-import { AuthResultDto, LoginDto, RefreshDto, RegisterDto, TokenPairDto, WsTicketDto } from './dto/auth.dto.js';
+import {
+  AuthResultDto,
+  LoginDto,
+  RefreshDto,
+  RegisterDto,
+  TokenPairDto,
+  WsTicketDto,
+} from './dto/auth.dto.js';
 import type { ClientInfo } from './sessions.service.js';
 
 const clientOf = (req: Request): ClientInfo => ({ ip: req.ip, userAgent: req.get('user-agent') });

@@ -73,13 +73,19 @@ export class AuthService implements OnApplicationBootstrap {
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResultDto> {
     this.requireLocalAccounts();
     const { loginsPerMinPerIp, loginsPerMinPerUsername } = this.config.rateLimits;
-    await this.limits.consume({ name: 'login-ip', points: loginsPerMinPerIp, windowSeconds: MINUTE }, client.ip ?? 'unknown');
+    await this.limits.consume(
+      { name: 'login-ip', points: loginsPerMinPerIp, windowSeconds: MINUTE },
+      client.ip ?? 'unknown',
+    );
     await this.limits.consume(
       { name: 'login-user', points: loginsPerMinPerUsername, windowSeconds: MINUTE },
       dto.username.toLowerCase(),
     );
     const user = await this.users.findByUsername(dto.username);
-    const valid = await this.passwords.verify(user?.deactivatedAt ? null : (user?.passwordHash ?? null), dto.password);
+    const valid = await this.passwords.verify(
+      user?.deactivatedAt ? null : (user?.passwordHash ?? null),
+      dto.password,
+    );
     if (!user || !valid) throw AppError.unauthorized('Wrong username or password');
     return this.startSession(user, dto.device, client);
   }
@@ -108,7 +114,10 @@ export class AuthService implements OnApplicationBootstrap {
    * Authenticates a bearer token: a Relay access token (REST and sockets) or, where `allowed`
    * includes it, a single-use ws ticket. The session behind it must still be live.
    */
-  async authenticate(token: string, allowed: readonly TokenType[] = ['access']): Promise<AuthUser & { expiresAt?: number }> {
+  async authenticate(
+    token: string,
+    allowed: readonly TokenType[] = ['access'],
+  ): Promise<AuthUser & { expiresAt?: number }> {
     const kind = this.external.kindOf(token);
     if (kind !== 'relay') return this.external.authenticate(token, kind);
     const claims = await this.tokens.verify(token, allowed);
@@ -118,15 +127,21 @@ export class AuthService implements OnApplicationBootstrap {
         throw AppError.unauthorized('Socket ticket was already used');
       }
     }
-    if (!(await this.sessions.isLive(claims.sid, claims.sub))) throw AppError.unauthorized('Session has ended');
+    if (!(await this.sessions.isLive(claims.sid, claims.sub)))
+      throw AppError.unauthorized('Session has ended');
     return { userId: claims.sub, sessionId: claims.sid, role: claims.role };
   }
 
   private requireLocalAccounts(): void {
-    if (this.config.auth.mode === 'external') throw AppError.forbidden('Accounts are managed by the host system (AUTH_MODE=external)');
+    if (this.config.auth.mode === 'external')
+      throw AppError.forbidden('Accounts are managed by the host system (AUTH_MODE=external)');
   }
 
-  private async startSession(user: User, device: DeviceInfo | undefined, client: ClientInfo): Promise<AuthResultDto> {
+  private async startSession(
+    user: User,
+    device: DeviceInfo | undefined,
+    client: ClientInfo,
+  ): Promise<AuthResultDto> {
     const { session, refreshToken } = await this.sessions.open(user.id, device, client);
     return {
       user: MeDto.from(user),

@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { UsersService } from '../users/users.service.js';
@@ -66,11 +72,21 @@ export class ExternalAuthService {
   }
 
   /** Verifies a host token and returns the Relay user and session behind it. */
-  async authenticate(token: string, kind: Exclude<TokenKind, 'relay'>): Promise<AuthUser & { expiresAt: number }> {
+  async authenticate(
+    token: string,
+    kind: Exclude<TokenKind, 'relay'>,
+  ): Promise<AuthUser & { expiresAt: number }> {
     const identity = kind === 'jwks' ? await this.verifyJwt(token) : await this.introspect(token);
-    const { user } = await this.users.upsertExternal(identity.sub, { username: identity.username, displayName: identity.displayName });
+    const { user } = await this.users.upsertExternal(identity.sub, {
+      username: identity.username,
+      displayName: identity.displayName,
+    });
     if (user.deactivatedAt) throw AppError.unauthorized('Invalid or expired token');
-    const sessionId = await this.sessions.forExternal(user.id, identity.sessionKey, new Date(identity.expiresAt));
+    const sessionId = await this.sessions.forExternal(
+      user.id,
+      identity.sessionKey,
+      new Date(identity.expiresAt),
+    );
     return { userId: user.id, sessionId, role: user.role, expiresAt: identity.expiresAt };
   }
 
@@ -85,11 +101,16 @@ export class ExternalAuthService {
       });
       return identityOf(payload);
     } catch (error) {
-      if (error instanceof joseErrors.JWKSTimeout || (error instanceof Error && /fetch failed|ECONNREFUSED/.test(error.message))) {
+      if (
+        error instanceof joseErrors.JWKSTimeout ||
+        (error instanceof Error && /fetch failed|ECONNREFUSED/.test(error.message))
+      ) {
         this.logger.warn(`Host JWKS unreachable: ${error.message}`);
         throw new AppError('SERVICE_UNAVAILABLE', 'The identity provider is unavailable');
       }
-      this.logger.warn(`Host token refused: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown'}`);
+      this.logger.warn(
+        `Host token refused: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown'}`,
+      );
       throw AppError.unauthorized('Invalid or expired token');
     }
   }
@@ -110,7 +131,9 @@ export class ExternalAuthService {
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
-          ...(client ? { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` } : {}),
+          ...(client
+            ? { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` }
+            : {}),
         },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
         signal: AbortSignal.timeout(5_000),
@@ -118,7 +141,9 @@ export class ExternalAuthService {
       if (!res.ok) throw new Error(`introspection answered ${res.status}`);
       answer = (await res.json()) as Record<string, unknown>;
     } catch (error) {
-      this.logger.warn(`Host introspection unavailable: ${error instanceof Error ? error.message : 'unknown'}`);
+      this.logger.warn(
+        `Host introspection unavailable: ${error instanceof Error ? error.message : 'unknown'}`,
+      );
       throw new AppError('SERVICE_UNAVAILABLE', 'The identity provider is unavailable');
     }
     const exp = typeof answer.exp === 'number' ? answer.exp * 1000 : now + POSITIVE_CACHE_MS;

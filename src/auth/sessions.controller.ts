@@ -24,7 +24,8 @@ export class SessionsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Mark a session active or inactive',
-    description: 'Apps mark their session inactive in the background; pushes can target active sessions only.',
+    description:
+      'Apps mark their session inactive in the background; pushes can target active sessions only.',
   })
   @ApiOkResponse({ type: SessionDto })
   @ApiErrors(400, 404)

@@ -43,7 +43,11 @@ export class SessionsService {
   ) {}
 
   /** Opens a session and its first refresh token in one transaction. */
-  async open(userId: string, device: DeviceInfo | undefined, client: ClientInfo): Promise<{ session: Session; refreshToken: string }> {
+  async open(
+    userId: string,
+    device: DeviceInfo | undefined,
+    client: ClientInfo,
+  ): Promise<{ session: Session; refreshToken: string }> {
     const refresh = this.tokens.newRefreshToken();
     return this.dataSource.transaction(async (tx) => {
       const session = await tx.getRepository(Session).save(
@@ -71,7 +75,8 @@ export class SessionsService {
     const next = this.tokens.newRefreshToken();
     type Outcome = { session: Session } | { reusedBy: string } | null;
     const outcome = await this.dataSource.transaction(async (tx): Promise<Outcome> => {
-      const spent = await queryRows<{ session_id: string }>(tx, 
+      const spent = await queryRows<{ session_id: string }>(
+        tx,
         `UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1 AND spent_at IS NULL RETURNING session_id`,
         [hash],
       );
@@ -80,7 +85,9 @@ export class SessionsService {
         const known = await tx.getRepository(RefreshToken).findOne({ where: { tokenHash: hash } });
         return known ? { reusedBy: known.sessionId } : null;
       }
-      const session = await tx.getRepository(Session).findOne({ where: { id: sessionId, revokedAt: IsNull() } });
+      const session = await tx
+        .getRepository(Session)
+        .findOne({ where: { id: sessionId, revokedAt: IsNull() } });
       if (!session || session.expiresAt.getTime() <= Date.now()) return null;
       session.lastUsedAt = new Date();
       session.expiresAt = this.refreshExpiry();
@@ -116,15 +123,27 @@ export class SessionsService {
     );
     const id =
       existing?.id ??
-      (await this.sessions.save(this.sessions.create({ userId, deviceId, platform: 'host', deviceName: 'Host system session', expiresAt }))).id;
+      (
+        await this.sessions.save(
+          this.sessions.create({
+            userId,
+            deviceId,
+            platform: 'host',
+            deviceName: 'Host system session',
+            expiresAt,
+          }),
+        )
+      ).id;
     this.externalSessions.set(cacheKey, { id, until: Date.now() + 30_000 });
-    if (this.externalSessions.size > 50_000) this.externalSessions.delete(this.externalSessions.keys().next().value as string);
+    if (this.externalSessions.size > 50_000)
+      this.externalSessions.delete(this.externalSessions.keys().next().value as string);
     return id;
   }
 
   /** True when the session exists, belongs to the user, is not revoked and has not expired. */
   async isLive(sessionId: string, userId: string): Promise<boolean> {
-    const rows = await queryRows<unknown>(this.dataSource, 
+    const rows = await queryRows<unknown>(
+      this.dataSource,
       `SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()`,
       [sessionId, userId],
     );
@@ -132,24 +151,28 @@ export class SessionsService {
   }
 
   async revoke(sessionId: string, reason: string): Promise<boolean> {
-    const rows = await queryRows<{ user_id: string }>(this.dataSource, 
+    const rows = await queryRows<{ user_id: string }>(
+      this.dataSource,
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING user_id`,
       [sessionId, reason],
     );
     const userId = rows[0]?.user_id;
     if (!userId) return false;
-    for (const [key, value] of this.externalSessions) if (value.id === sessionId) this.externalSessions.delete(key);
+    for (const [key, value] of this.externalSessions)
+      if (value.id === sessionId) this.externalSessions.delete(key);
     this.events.emit(SessionRevokedEvent.event, new SessionRevokedEvent(sessionId, userId, reason));
     return true;
   }
 
   /** Revokes every live session of a user (deactivation, password change). */
   async revokeAllOf(userId: string, reason: string): Promise<number> {
-    const rows = await queryRows<{ id: string }>(this.dataSource, 
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource,
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
       [userId, reason],
     );
-    for (const key of this.externalSessions.keys()) if (key.startsWith(`${userId}:`)) this.externalSessions.delete(key);
+    for (const key of this.externalSessions.keys())
+      if (key.startsWith(`${userId}:`)) this.externalSessions.delete(key);
     for (const row of rows) {
       this.events.emit(SessionRevokedEvent.event, new SessionRevokedEvent(row.id, userId, reason));
     }

@@ -31,8 +31,15 @@ export class TokensService {
     return this.sign({ sub: userId, sid: sessionId, role, typ: 'access' }, this.config.jwt.accessTtlSeconds);
   }
 
-  async issueWsTicket(userId: string, sessionId: string, role: UserRole): Promise<{ token: string; expiresAt: Date }> {
-    const token = await this.sign({ sub: userId, sid: sessionId, role, typ: 'ws', jti: randomUUID() }, WS_TICKET_TTL_SECONDS);
+  async issueWsTicket(
+    userId: string,
+    sessionId: string,
+    role: UserRole,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const token = await this.sign(
+      { sub: userId, sid: sessionId, role, typ: 'ws', jti: randomUUID() },
+      WS_TICKET_TTL_SECONDS,
+    );
     return { token, expiresAt: new Date(Date.now() + WS_TICKET_TTL_SECONDS * 1000) };
   }
 

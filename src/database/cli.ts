@@ -50,7 +50,9 @@ async function pendingSchemaChanges(target: DatabaseTarget) {
 
 function migrationSource(className: string, up: string[], down: string[]): string {
   const lines = (queries: string[]) =>
-    queries.map((q) => `    await queryRunner.query(\`${q.replace(/[`\\$]/g, (c) => `\\${c}`)}\`);`).join('\n');
+    queries
+      .map((q) => `    await queryRunner.query(\`${q.replace(/[`\\$]/g, (c) => `\\${c}`)}\`);`)
+      .join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {
@@ -118,10 +120,17 @@ async function main(): Promise<void> {
     const file = `${timestamp}-${name}`;
     writeFileSync(join(dir, `${file}.ts`), migrationSource(className, up, down));
     const indexPath = join(dir, 'index.ts');
-    const index = `import { ${className} } from './${file}.js';\n${readFileSync(indexPath, 'utf8')}`.replace(/= \[([^]*?)\];/, (_m, list: string) => {
-        const items = list.split(',').map((s) => s.trim()).filter(Boolean).concat(className);
+    const index = `import { ${className} } from './${file}.js';\n${readFileSync(indexPath, 'utf8')}`.replace(
+      /= \[([^]*?)\];/,
+      (_m, list: string) => {
+        const items = list
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .concat(className);
         return `= [\n  ${items.join(',\n  ')},\n];`;
-      });
+      },
+    );
     writeFileSync(indexPath, index);
     console.log(`Wrote src/database/migrations/${file}.ts`);
     return;

@@ -32,7 +32,11 @@ export class EmbeddedPostgres {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const db = await PGlite.create(dataDir ? { dataDir } : {});
     const socketDir = mkdtempSync(join(tmpdir(), 'relay-pg-'));
-    const server = new PGLiteSocketServer({ db, path: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`), maxConnections: 8 });
+    const server = new PGLiteSocketServer({
+      db,
+      path: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`),
+      maxConnections: 8,
+    });
     await server.start();
     return new EmbeddedPostgres(db, server, socketDir);
   }

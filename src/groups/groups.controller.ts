@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
@@ -25,7 +32,10 @@ export class GroupsController {
   constructor(private readonly groups: GroupsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a group or topic; the caller is its owner', description: 'Private groups (the default) are invisible to non-members.' })
+  @ApiOperation({
+    summary: 'Create a group or topic; the caller is its owner',
+    description: 'Private groups (the default) are invisible to non-members.',
+  })
   @ApiCreatedResponse({ type: GroupDto })
   @ApiErrors(400, 404)
   create(@CurrentUser() auth: AuthUser, @Body() body: CreateGroupDto): Promise<GroupDto> {
@@ -60,7 +70,11 @@ export class GroupsController {
   @ApiOperation({ summary: 'Rename, set the topic, allow member invites (owner or admin)' })
   @ApiOkResponse({ type: GroupDto })
   @ApiErrors(400, 403, 404)
-  update(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: UpdateGroupDto): Promise<GroupDto> {
+  update(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: UpdateGroupDto,
+  ): Promise<GroupDto> {
     return this.groups.update(auth.userId, id, body);
   }
 
@@ -77,7 +91,11 @@ export class GroupsController {
   @ApiOperation({ summary: 'Members with their roles' })
   @ApiOkResponse({ type: GroupMemberPageDto })
   @ApiErrors(400, 404)
-  members(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Query() query: PageQueryDto): Promise<GroupMemberPageDto> {
+  members(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<GroupMemberPageDto> {
     return this.groups.members(auth.userId, id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
@@ -86,7 +104,11 @@ export class GroupsController {
   @ApiOperation({ summary: 'Add members (owner or admin); 409 past maxMembers' })
   @ApiOkResponse({ schema: { example: { added: ['6f1d0f8e-9c55-4a5e-8a43-5d8f0c2a4b11'] } } })
   @ApiErrors(400, 403, 404, 409)
-  async addMembers(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: AddGroupMembersDto): Promise<{ added: string[] }> {
+  async addMembers(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: AddGroupMembersDto,
+  ): Promise<{ added: string[] }> {
     return { added: await this.groups.addMembers(auth.userId, id, body.userIds) };
   }
 
@@ -95,7 +117,11 @@ export class GroupsController {
   @ApiOperation({ summary: 'Remove a member (owner or admin), or leave (your own id)' })
   @ApiNoContentResponse()
   @ApiErrors(400, 403, 404, 409)
-  async removeMember(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @UuidParam('userId') userId: string): Promise<void> {
+  async removeMember(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @UuidParam('userId') userId: string,
+  ): Promise<void> {
     await this.groups.removeMember(auth.userId, id, userId);
   }
 
@@ -103,7 +129,12 @@ export class GroupsController {
   @ApiOperation({ summary: 'Change a member’s role (owner); role owner hands ownership over' })
   @ApiOkResponse({ schema: { example: { userId: '6f1d0f8e-9c55-4a5e-8a43-5d8f0c2a4b11', role: 'admin' } } })
   @ApiErrors(400, 403, 404)
-  setRole(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @UuidParam('userId') userId: string, @Body() body: SetRoleDto) {
+  setRole(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @UuidParam('userId') userId: string,
+    @Body() body: SetRoleDto,
+  ) {
     return this.groups.setRole(auth.userId, id, userId, body.role);
   }
 
@@ -130,7 +161,11 @@ export class GroupsController {
   @ApiOperation({ summary: 'Invite a user, who joins at once (admins; any member when membersCanInvite)' })
   @ApiNoContentResponse()
   @ApiErrors(400, 403, 404, 409)
-  async invite(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: InviteDto): Promise<void> {
+  async invite(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: InviteDto,
+  ): Promise<void> {
     await this.groups.invite(auth.userId, id, body.userId.toLowerCase());
   }
 }

@@ -45,18 +45,24 @@ export class GroupsService implements OnModuleInit {
 
   async create(actorId: string, dto: CreateGroupDto): Promise<GroupDto> {
     const maxMembers = dto.maxMembers ?? 500;
-    const memberIds = [...new Set((dto.memberIds ?? []).map((id) => id.toLowerCase()))].filter((id) => id !== actorId);
+    const memberIds = [...new Set((dto.memberIds ?? []).map((id) => id.toLowerCase()))].filter(
+      (id) => id !== actorId,
+    );
     if (memberIds.length + 1 > maxMembers) {
-      throw AppError.validation(`At most ${maxMembers} members`, { fields: [{ field: 'memberIds', problems: [`more than maxMembers (${maxMembers})`] }] });
+      throw AppError.validation(`At most ${maxMembers} members`, {
+        fields: [{ field: 'memberIds', problems: [`more than maxMembers (${maxMembers})`] }],
+      });
     }
     await this.requireUsers(memberIds);
-    if (dto.tenantId) await this.tenants.requireRole(actorId, dto.tenantId.toLowerCase(), ['owner', 'admin', 'member']);
+    if (dto.tenantId)
+      await this.tenants.requireRole(actorId, dto.tenantId.toLowerCase(), ['owner', 'admin', 'member']);
     const group = await this.dataSource.transaction(async (tx) => {
       const id = (await queryRows<{ id: string }>(tx, 'SELECT gen_random_uuid() AS id'))[0]!.id;
-      const conversation = await this.conversations.create(tx, { type: 'group', title: dto.name.trim(), groupId: id }, [
-        { userId: actorId, role: 'owner' },
-        ...memberIds.map((userId) => ({ userId })),
-      ]);
+      const conversation = await this.conversations.create(
+        tx,
+        { type: 'group', title: dto.name.trim(), groupId: id },
+        [{ userId: actorId, role: 'owner' }, ...memberIds.map((userId) => ({ userId }))],
+      );
       const repo = tx.getRepository(Group);
       return repo.save(
         repo.create({
@@ -88,13 +94,27 @@ export class GroupsService implements OnModuleInit {
   }
 
   /** The public directory, optionally filtered by part of the name. */
-  async listPublic(actorId: string, search: string | undefined, limit: number, cursor?: string): Promise<Page<GroupDto>> {
+  async listPublic(
+    actorId: string,
+    search: string | undefined,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<GroupDto>> {
     const term = search?.trim().toLowerCase();
     const like = term ? `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
-    return this.page((qb) => qb.where(`g.visibility = 'public' AND g.name_key LIKE :like`, { like }), actorId, limit, cursor);
+    return this.page(
+      (qb) => qb.where(`g.visibility = 'public' AND g.name_key LIKE :like`, { like }),
+      actorId,
+      limit,
+      cursor,
+    );
   }
 
-  async update(actorId: string, groupId: string, patch: { name?: string; topic?: string | null; membersCanInvite?: boolean }): Promise<GroupDto> {
+  async update(
+    actorId: string,
+    groupId: string,
+    patch: { name?: string; topic?: string | null; membersCanInvite?: boolean },
+  ): Promise<GroupDto> {
     const { group, role } = await this.access(actorId, groupId);
     this.requireManager(role);
     if (patch.name !== undefined) {
@@ -118,10 +138,18 @@ export class GroupsService implements OnModuleInit {
     this.conversations.announceLeft(group.conversationId, members);
   }
 
-  async members(actorId: string, groupId: string, limit: number, cursor?: string): Promise<Page<GroupMemberDto>> {
+  async members(
+    actorId: string,
+    groupId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<GroupMemberDto>> {
     const { group } = await this.access(actorId, groupId);
     const page = await this.conversations.listMembers(group.conversationId, limit, cursor);
-    return { items: page.items.map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt.toISOString() })), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt.toISOString() })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** Admins add members directly. */
@@ -142,7 +170,8 @@ export class GroupsService implements OnModuleInit {
     const targetRole = await this.conversations.roleOf(group.conversationId, userId);
     if (!targetRole) throw AppError.notFound('Member');
     if (userId === actorId) {
-      if (role === 'owner') throw AppError.conflict('The owner must transfer ownership (or delete the group) before leaving');
+      if (role === 'owner')
+        throw AppError.conflict('The owner must transfer ownership (or delete the group) before leaving');
     } else {
       this.requireManager(role);
       if (targetRole === 'owner' || (targetRole === 'admin' && role !== 'owner')) {
@@ -153,10 +182,16 @@ export class GroupsService implements OnModuleInit {
   }
 
   /** The owner changes roles; making someone owner hands ownership over (the old owner becomes admin). */
-  async setRole(actorId: string, groupId: string, userId: string, newRole: MemberRole): Promise<{ userId: string; role: MemberRole }> {
+  async setRole(
+    actorId: string,
+    groupId: string,
+    userId: string,
+    newRole: MemberRole,
+  ): Promise<{ userId: string; role: MemberRole }> {
     const { group, role } = await this.access(actorId, groupId);
     if (role !== 'owner') throw AppError.forbidden('Only the owner changes roles');
-    if (userId === actorId) throw AppError.validation('The owner cannot change their own role; make someone else owner instead');
+    if (userId === actorId)
+      throw AppError.validation('The owner cannot change their own role; make someone else owner instead');
     if (!(await this.conversations.roleOf(group.conversationId, userId))) throw AppError.notFound('Member');
     await this.dataSource.transaction(async (tx) => {
       await this.conversations.setRole(group.conversationId, userId, newRole, tx);
@@ -175,7 +210,8 @@ export class GroupsService implements OnModuleInit {
 
   async unsubscribe(actorId: string, groupId: string): Promise<void> {
     const { group, role } = await this.access(actorId, groupId);
-    if (group.visibility !== 'public') throw AppError.forbidden('Leave a private group with DELETE /groups/:id/members/:yourId');
+    if (group.visibility !== 'public')
+      throw AppError.forbidden('Leave a private group with DELETE /groups/:id/members/:yourId');
     if (!role) return;
     if (role === 'owner') throw AppError.conflict('The owner must transfer ownership before unsubscribing');
     await this.conversations.removeMembers(group.conversationId, [actorId]);
@@ -185,9 +221,11 @@ export class GroupsService implements OnModuleInit {
   async invite(actorId: string, groupId: string, userId: string): Promise<void> {
     const { group, role } = await this.access(actorId, groupId);
     if (!role) throw AppError.forbidden('Only members can invite');
-    if (!MANAGERS.includes(role) && !group.membersCanInvite) throw AppError.forbidden('Only admins can invite to this group');
+    if (!MANAGERS.includes(role) && !group.membersCanInvite)
+      throw AppError.forbidden('Only admins can invite to this group');
     if (!(await this.users.exists(userId))) throw AppError.notFound('User');
-    if (await this.blocks.isBlockedEitherWay(actorId, userId)) throw AppError.forbidden('You cannot invite this user');
+    if (await this.blocks.isBlockedEitherWay(actorId, userId))
+      throw AppError.forbidden('You cannot invite this user');
     await this.conversations.addMembers(group.conversationId, [userId], { capacity: group.maxMembers });
   }
 
@@ -195,25 +233,55 @@ export class GroupsService implements OnModuleInit {
    * Mirrors a host system's group: created on first call, renamed, and its members set to exactly
    * `memberIds` (joins and leaves announced). Idempotent; concurrent calls serialise on the group row.
    */
-  async mirror(externalId: string, name: string, memberIds: string[]): Promise<{ group: GroupDto; created: boolean }> {
+  async mirror(
+    externalId: string,
+    name: string,
+    memberIds: string[],
+  ): Promise<{ group: GroupDto; created: boolean }> {
     const unique = [...new Set(memberIds)];
     const result = await this.dataSource.transaction(async (tx) => {
       const repo = tx.getRepository(Group);
-      let group = await repo.createQueryBuilder('g').setLock('pessimistic_write').where('g.external_id = :externalId', { externalId }).getOne();
+      let group = await repo
+        .createQueryBuilder('g')
+        .setLock('pessimistic_write')
+        .where('g.external_id = :externalId', { externalId })
+        .getOne();
       let created = false;
       if (!group) {
         const id = (await queryRows<{ id: string }>(tx, 'SELECT gen_random_uuid() AS id'))[0]!.id;
-        const conversation = await this.conversations.create(tx, { type: 'group', title: name, groupId: id }, []);
-        group = repo.create({ id, name, nameKey: name.toLowerCase(), visibility: 'private', maxMembers: Math.max(500, unique.length), externalId, conversationId: conversation.id });
+        const conversation = await this.conversations.create(
+          tx,
+          { type: 'group', title: name, groupId: id },
+          [],
+        );
+        group = repo.create({
+          id,
+          name,
+          nameKey: name.toLowerCase(),
+          visibility: 'private',
+          maxMembers: Math.max(500, unique.length),
+          externalId,
+          conversationId: conversation.id,
+        });
         created = true;
       }
       group.name = name;
       group.nameKey = name.toLowerCase();
       group.maxMembers = Math.max(group.maxMembers, unique.length);
       await repo.save(group);
-      const current = (await this.conversations.membersOfMany(tx, [group.conversationId])).get(group.conversationId) ?? new Set<string>();
-      const joined = await this.conversations.addMembersTx(tx, group.conversationId, unique.filter((id) => !current.has(id)));
-      const left = await this.conversations.removeMembersTx(tx, group.conversationId, [...current].filter((id) => !unique.includes(id)));
+      const current =
+        (await this.conversations.membersOfMany(tx, [group.conversationId])).get(group.conversationId) ??
+        new Set<string>();
+      const joined = await this.conversations.addMembersTx(
+        tx,
+        group.conversationId,
+        unique.filter((id) => !current.has(id)),
+      );
+      const left = await this.conversations.removeMembersTx(
+        tx,
+        group.conversationId,
+        [...current].filter((id) => !unique.includes(id)),
+      );
       return { group, created, joined, left };
     });
     this.conversations.announceJoined(result.group.conversationId, result.joined);
@@ -229,7 +297,11 @@ export class GroupsService implements OnModuleInit {
   }
 
   /** The group and the caller's role in it; private groups do not exist for non-members. */
-  private async access(userId: string, groupId: string, what = 'Group'): Promise<{ group: Group; role: MemberRole | null }> {
+  private async access(
+    userId: string,
+    groupId: string,
+    what = 'Group',
+  ): Promise<{ group: Group; role: MemberRole | null }> {
     const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });
     if (!group) throw AppError.notFound(what);
     const role = await this.conversations.roleOf(group.conversationId, userId);
@@ -265,9 +337,16 @@ export class GroupsService implements OnModuleInit {
       const [name, id] = decodeCursor(cursor, ['string', 'string'] as const);
       qb.andWhere('(g.name_key, g.id) > (:name, :id)', { name, id });
     }
-    const rows = await qb.orderBy('g.name_key', 'ASC').addOrderBy('g.id', 'ASC').limit(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('g.name_key', 'ASC')
+      .addOrderBy('g.id', 'ASC')
+      .limit(limit + 1)
+      .getMany();
     const [roles, counts] = await Promise.all([
-      this.conversations.rolesOf(actorId, rows.map((g) => g.conversationId)),
+      this.conversations.rolesOf(
+        actorId,
+        rows.map((g) => g.conversationId),
+      ),
       this.conversations.memberCounts(rows.map((g) => g.conversationId)),
     ]);
     return toPage(
@@ -279,7 +358,8 @@ export class GroupsService implements OnModuleInit {
   }
 
   private async view(group: Group, role: MemberRole | null, count?: number): Promise<GroupDto> {
-    const memberCount = count ?? (await this.conversations.memberCounts([group.conversationId])).get(group.conversationId) ?? 0;
+    const memberCount =
+      count ?? (await this.conversations.memberCounts([group.conversationId])).get(group.conversationId) ?? 0;
     return this.toDto(group, role, memberCount);
   }
 

@@ -33,7 +33,9 @@ export class HealthController {
   @Get('readyz')
   @ApiOperation({ summary: 'Readiness: the database (and Redis, when configured) answer' })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: true, redis: null } } })
-  @ApiServiceUnavailableResponse({ schema: { example: { status: 'unavailable', database: false, redis: null } } })
+  @ApiServiceUnavailableResponse({
+    schema: { example: { status: 'unavailable', database: false, redis: null } },
+  })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessDto> {
     const database = await this.dataSource
       .query('SELECT 1')

@@ -1,6 +1,15 @@
 import { Controller, Get, Post, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -27,23 +36,35 @@ export class AttachmentsController {
   @UseInterceptors(FileInterceptor('file'))
   @ApiOperation({
     summary: 'Upload a file to attach to messages',
-    description: 'multipart/form-data with one `file` (MAX_ATTACHMENT_BYTES, 20 MiB by default). Send its id in a message’s attachments.',
+    description:
+      'multipart/form-data with one `file` (MAX_ATTACHMENT_BYTES, 20 MiB by default). Send its id in a message’s attachments.',
   })
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' } },
+    },
+  })
   @ApiCreatedResponse({ type: AttachmentDto })
   @ApiErrors(400, 413)
   async upload(
     @CurrentUser() auth: AuthUser,
     @UploadedFile() file: Express.Multer.File | undefined,
   ): Promise<AttachmentDto> {
-    if (!file) throw AppError.validation('file is required', { fields: [{ field: 'file', problems: ['is required'] }] });
+    if (!file)
+      throw AppError.validation('file is required', {
+        fields: [{ field: 'file', problems: ['is required'] }],
+      });
     const a = await this.attachments.store(auth.userId, file);
     return { id: a.id, url: `/api/v1/attachments/${a.id}`, mime: a.mime, size: a.size, sha256: a.sha256 };
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Download an attachment (its uploader, or members of conversations that reference it)' })
+  @ApiOperation({
+    summary: 'Download an attachment (its uploader, or members of conversations that reference it)',
+  })
   @ApiOkResponse({ description: 'The file' })
   @ApiErrors(400, 404)
   async download(

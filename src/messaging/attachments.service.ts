@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { displayFileName } from '../common/http/file-name.js';
 import { queryRows } from '../database/sql.js';
 import { Attachment } from './attachment.entity.js';
 
@@ -44,7 +45,10 @@ export class AttachmentsService {
     try {
       const detected = await fileTypeFromFile(file.path);
       const mime = detected?.mime ?? 'application/octet-stream';
-      if (REFUSED_MIME.has(mime)) throw AppError.validation(`Files of type ${mime} are not accepted`, { fields: [{ field: 'file', problems: ['executable'] }] });
+      if (REFUSED_MIME.has(mime))
+        throw AppError.validation(`Files of type ${mime} are not accepted`, {
+          fields: [{ field: 'file', problems: ['executable'] }],
+        });
       const hash = createHash('sha256');
       await pipeline(createReadStream(file.path), hash);
       const id = randomUUID();
@@ -56,7 +60,7 @@ export class AttachmentsService {
         mime,
         size: file.size,
         sha256: hash.digest('hex'),
-        name: displayName(file.originalname),
+        name: displayFileName(file.originalname),
       });
     } finally {
       await rm(file.path, { force: true });
@@ -78,12 +82,4 @@ export class AttachmentsService {
     const attachment = await this.dataSource.getRepository(Attachment).findOneByOrFail({ id });
     return { attachment, stream: createReadStream(join(this.dir, attachment.id)) };
   }
-}
-
-/** Keeps a client's file name for display only: no directories, no control characters, bounded. */
-function displayName(original: string): string | null {
-  const base = original.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
-  return clean.length > 0 && clean !== '.' && clean !== '..' ? clean : null;
 }

@@ -23,7 +23,9 @@ export class ConnectionsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The caller’s friends with whether they are online now and when they were last seen' })
+  @ApiOperation({
+    summary: 'The caller’s friends with whether they are online now and when they were last seen',
+  })
   @ApiOkResponse({ type: [ConnectionDto] })
   async list(@CurrentUser() auth: AuthUser): Promise<ConnectionDto[]> {
     const friends = await this.friends.presenceList(auth.userId);

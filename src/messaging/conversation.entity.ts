@@ -3,7 +3,10 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 export type ConversationType = 'direct' | 'group' | 'org' | 'app';
 
 /** Postgres bigint arrives as a string; seqs stay far below 2^53. */
-export const bigintNumber = { to: (v: number) => v, from: (v: string | number | null) => (v === null ? 0 : Number(v)) };
+export const bigintNumber = {
+  to: (v: number) => v,
+  from: (v: string | number | null) => (v === null ? 0 : Number(v)),
+};
 
 @Entity('conversations')
 @Index('ix_conversations_activity', ['lastActivityAt', 'id'])

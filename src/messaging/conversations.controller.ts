@@ -20,7 +20,9 @@ export class ConversationsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The caller’s conversations, most recent first, with unread counts and last message' })
+  @ApiOperation({
+    summary: 'The caller’s conversations, most recent first, with unread counts and last message',
+  })
   @ApiOkResponse({ type: ConversationPageDto })
   @ApiErrors(400)
   list(@CurrentUser() auth: AuthUser, @Query() query: PageQueryDto): Promise<ConversationPageDto> {
@@ -30,7 +32,8 @@ export class ConversationsController {
   @Get(':id/messages')
   @ApiOperation({
     summary: 'Messages of a conversation by seq, ascending',
-    description: 'afterSeq: the next ones; beforeSeq: the ones before (newest first chosen); neither: the newest.',
+    description:
+      'afterSeq: the next ones; beforeSeq: the ones before (newest first chosen); neither: the newest.',
   })
   @ApiOkResponse({ type: MessageRangeDto })
   @ApiErrors(400, 404)
@@ -51,7 +54,11 @@ export class ConversationsController {
   @ApiOperation({ summary: 'Mark the conversation read up to seq (never moves back)' })
   @ApiNoContentResponse()
   @ApiErrors(400, 404)
-  async read(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: SeqDto): Promise<void> {
+  async read(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: SeqDto,
+  ): Promise<void> {
     await this.conversations.markRead(auth.userId, id, body.seq);
   }
 }

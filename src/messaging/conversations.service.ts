@@ -45,7 +45,11 @@ export class ConversationsService {
   /** The direct conversation of two users; created (with both members) when `create` is set. */
   async direct(a: string, b: string, create: boolean): Promise<ConversationRef | null> {
     const key = pairKeyOf(a, b);
-    const [found] = await queryRows<RefRow>(this.dataSource, `SELECT ${REF_COLUMNS} FROM conversations WHERE pair_key = $1`, [key]);
+    const [found] = await queryRows<RefRow>(
+      this.dataSource,
+      `SELECT ${REF_COLUMNS} FROM conversations WHERE pair_key = $1`,
+      [key],
+    );
     if (found) return this.remember(found);
     if (!create) return null;
     const created = await this.dataSource.transaction(async (tx) => {
@@ -70,17 +74,36 @@ export class ConversationsService {
    */
   async create(
     tx: EntityManager,
-    fields: { type: Exclude<ConversationType, 'direct'>; title?: string | null; groupId?: string; orgUnitId?: string; appId?: string; pairKey?: string },
+    fields: {
+      type: Exclude<ConversationType, 'direct'>;
+      title?: string | null;
+      groupId?: string;
+      orgUnitId?: string;
+      appId?: string;
+      pairKey?: string;
+    },
     members: { userId: string; role?: MemberRole }[],
   ): Promise<ConversationRef> {
     const [row] = await queryRows<RefRow>(
       tx,
       `INSERT INTO conversations (type, title, group_id, org_unit_id, app_id, pair_key) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${REF_COLUMNS}`,
-      [fields.type, fields.title ?? null, fields.groupId ?? null, fields.orgUnitId ?? null, fields.appId ?? null, fields.pairKey ?? null],
+      [
+        fields.type,
+        fields.title ?? null,
+        fields.groupId ?? null,
+        fields.orgUnitId ?? null,
+        fields.appId ?? null,
+        fields.pairKey ?? null,
+      ],
     );
     if (!row) throw new Error('conversation insert returned nothing');
     for (const role of ['owner', 'admin', 'member'] as const) {
-      await this.insertMembers(tx, row.id, members.filter((m) => (m.role ?? 'member') === role).map((m) => m.userId), role);
+      await this.insertMembers(
+        tx,
+        row.id,
+        members.filter((m) => (m.role ?? 'member') === role).map((m) => m.userId),
+        role,
+      );
     }
     return this.remember(row);
   }
@@ -89,10 +112,19 @@ export class ConversationsService {
    * Adds members inside the caller's transaction; returns who was not a member yet. With `capacity`,
    * refuses (CONFLICT) to grow the conversation past it, atomically with other adds.
    */
-  async addMembersTx(tx: EntityManager, conversationId: string, userIds: string[], options: { role?: MemberRole; capacity?: number } = {}): Promise<string[]> {
+  async addMembersTx(
+    tx: EntityManager,
+    conversationId: string,
+    userIds: string[],
+    options: { role?: MemberRole; capacity?: number } = {},
+  ): Promise<string[]> {
     const added = await this.insertMembers(tx, conversationId, userIds, options.role ?? 'member');
     if (options.capacity !== undefined && added.length > 0) {
-      const [row] = await queryRows<{ member_count: number }>(tx, 'SELECT member_count FROM conversations WHERE id = $1', [conversationId]);
+      const [row] = await queryRows<{ member_count: number }>(
+        tx,
+        'SELECT member_count FROM conversations WHERE id = $1',
+        [conversationId],
+      );
       if ((row?.member_count ?? 0) > options.capacity) {
         throw AppError.conflict(`The group is full (at most ${options.capacity} members)`);
       }
@@ -109,20 +141,31 @@ export class ConversationsService {
       [conversationId, userIds],
     );
     if (removed.length > 0) {
-      await tx.query('UPDATE conversations SET member_count = member_count - $2 WHERE id = $1', [conversationId, removed.length]);
+      await tx.query('UPDATE conversations SET member_count = member_count - $2 WHERE id = $1', [
+        conversationId,
+        removed.length,
+      ]);
     }
     return removed.map((r) => r.user_id);
   }
 
   /** Adds members in a transaction of its own and announces them. */
-  async addMembers(conversationId: string, userIds: string[], options: { role?: MemberRole; capacity?: number } = {}): Promise<string[]> {
-    const added = await this.dataSource.transaction((tx) => this.addMembersTx(tx, conversationId, userIds, options));
+  async addMembers(
+    conversationId: string,
+    userIds: string[],
+    options: { role?: MemberRole; capacity?: number } = {},
+  ): Promise<string[]> {
+    const added = await this.dataSource.transaction((tx) =>
+      this.addMembersTx(tx, conversationId, userIds, options),
+    );
     this.announceJoined(conversationId, added);
     return added;
   }
 
   async removeMembers(conversationId: string, userIds: string[]): Promise<string[]> {
-    const removed = await this.dataSource.transaction((tx) => this.removeMembersTx(tx, conversationId, userIds));
+    const removed = await this.dataSource.transaction((tx) =>
+      this.removeMembersTx(tx, conversationId, userIds),
+    );
     this.announceLeft(conversationId, removed);
     return removed;
   }
@@ -130,12 +173,14 @@ export class ConversationsService {
   /** After a membership change committed: drop caches, move live sockets, tell the users. */
   announceJoined(conversationId: string, userIds: string[]): void {
     this.members.delete(conversationId);
-    if (userIds.length > 0) this.events.emit(ConversationJoinedEvent.event, new ConversationJoinedEvent(conversationId, userIds));
+    if (userIds.length > 0)
+      this.events.emit(ConversationJoinedEvent.event, new ConversationJoinedEvent(conversationId, userIds));
   }
 
   announceLeft(conversationId: string, userIds: string[]): void {
     this.members.delete(conversationId);
-    if (userIds.length > 0) this.events.emit(ConversationLeftEvent.event, new ConversationLeftEvent(conversationId, userIds));
+    if (userIds.length > 0)
+      this.events.emit(ConversationLeftEvent.event, new ConversationLeftEvent(conversationId, userIds));
   }
 
   /** Deletes a conversation with its messages; its members are told they left it. */
@@ -159,7 +204,12 @@ export class ConversationsService {
     return row?.role ?? null;
   }
 
-  async setRole(conversationId: string, userId: string, role: MemberRole, tx: EntityManager = this.dataSource.manager): Promise<boolean> {
+  async setRole(
+    conversationId: string,
+    userId: string,
+    role: MemberRole,
+    tx: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
     const rows = await queryRows<{ user_id: string }>(
       tx,
       'UPDATE conversation_members SET role = $3 WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id',
@@ -169,7 +219,11 @@ export class ConversationsService {
   }
 
   /** Members with their roles, by join time. */
-  async listMembers(conversationId: string, limit: number, cursor?: string): Promise<Page<{ userId: string; role: MemberRole; joinedAt: Date }>> {
+  async listMembers(
+    conversationId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<{ userId: string; role: MemberRole; joinedAt: Date }>> {
     const params: unknown[] = [conversationId, limit + 1];
     let after = '';
     if (cursor) {
@@ -234,7 +288,12 @@ export class ConversationsService {
    * The per-user channels of an application, created (with the user as sole member) where missing.
    * Returns each user's conversation id and who got a new one.
    */
-  async ensureAppChannels(tx: EntityManager, appId: string, title: string, userIds: string[]): Promise<{ byUser: Map<string, string>; created: Map<string, string> }> {
+  async ensureAppChannels(
+    tx: EntityManager,
+    appId: string,
+    title: string,
+    userIds: string[],
+  ): Promise<{ byUser: Map<string, string>; created: Map<string, string> }> {
     const keys = userIds.map((u) => `app:${appId}:${u}`);
     const inserted = await queryRows<{ id: string; pair_key: string }>(
       tx,
@@ -251,7 +310,11 @@ export class ConversationsService {
         [[...created.values()], [...created.keys()]],
       );
     }
-    const all = await queryRows<{ id: string; pair_key: string }>(tx, 'SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1::text[])', [keys]);
+    const all = await queryRows<{ id: string; pair_key: string }>(
+      tx,
+      'SELECT id, pair_key FROM conversations WHERE pair_key = ANY($1::text[])',
+      [keys],
+    );
     return { byUser: new Map(all.map((r) => [userOf(r.pair_key), r.id])), created };
   }
 
@@ -282,7 +345,8 @@ export class ConversationsService {
         [conversationId],
       );
       set = new Set(rows.map((r) => r.user_id));
-      if (this.members.size >= MEMBER_CACHE_LIMIT) this.members.delete(this.members.keys().next().value as string);
+      if (this.members.size >= MEMBER_CACHE_LIMIT)
+        this.members.delete(this.members.keys().next().value as string);
       this.members.set(conversationId, set);
     }
     return [...set];
@@ -300,7 +364,11 @@ export class ConversationsService {
   async ref(conversationId: string): Promise<ConversationRef | null> {
     const cached = this.refs.get(conversationId);
     if (cached) return cached;
-    const [row] = await queryRows<RefRow>(this.dataSource, `SELECT ${REF_COLUMNS} FROM conversations WHERE id = $1`, [conversationId]);
+    const [row] = await queryRows<RefRow>(
+      this.dataSource,
+      `SELECT ${REF_COLUMNS} FROM conversations WHERE id = $1`,
+      [conversationId],
+    );
     return row ? this.remember(row) : null;
   }
 
@@ -386,7 +454,12 @@ export class ConversationsService {
     return deliveredSeq;
   }
 
-  private async insertMembers(tx: EntityManager, conversationId: string, userIds: string[], role: MemberRole = 'member'): Promise<string[]> {
+  private async insertMembers(
+    tx: EntityManager,
+    conversationId: string,
+    userIds: string[],
+    role: MemberRole = 'member',
+  ): Promise<string[]> {
     if (userIds.length === 0) return [];
     const rows = await queryRows<{ user_id: string }>(
       tx,
@@ -395,7 +468,10 @@ export class ConversationsService {
       [conversationId, [...new Set(userIds)], role],
     );
     if (rows.length > 0) {
-      await tx.query('UPDATE conversations SET member_count = member_count + $2 WHERE id = $1', [conversationId, rows.length]);
+      await tx.query('UPDATE conversations SET member_count = member_count + $2 WHERE id = $1', [
+        conversationId,
+        rows.length,
+      ]);
     }
     return rows.map((r) => r.user_id);
   }

@@ -39,7 +39,10 @@ export class MessagesController {
       'after the message is committed. A retry with the same clientMsgId answers 200 with the stored message.',
   })
   @ApiCreatedResponse({ type: MessageDto })
-  @ApiOkResponse({ type: MessageDto, description: 'A retry: the message stored earlier with this clientMsgId' })
+  @ApiOkResponse({
+    type: MessageDto,
+    description: 'A retry: the message stored earlier with this clientMsgId',
+  })
   @ApiErrors(400, 403, 404, 429)
   async send(
     @CurrentUser() auth: AuthUser,
@@ -65,12 +68,17 @@ export class MessagesController {
     @Body() body: FriendMessageDto,
   ): Promise<MessageDto> {
     if (id !== auth.userId) throw AppError.forbidden('You can only send as yourself');
-    const { message } = await this.messages.send({ userId: auth.userId }, { to: { type: 'user', id: friendId }, body: body.body });
+    const { message } = await this.messages.send(
+      { userId: auth.userId },
+      { to: { type: 'user', id: friendId }, body: body.body },
+    );
     return message;
   }
 
   @Get('messages')
-  @ApiOperation({ summary: 'Direct history with one user, ascending seq (newest page when no bound is given)' })
+  @ApiOperation({
+    summary: 'Direct history with one user, ascending seq (newest page when no bound is given)',
+  })
   @ApiOkResponse({ type: MessageRangeDto })
   @ApiErrors(400)
   withUser(@CurrentUser() auth: AuthUser, @Query() query: DirectHistoryQueryDto): Promise<MessageRangeDto> {
@@ -85,7 +93,11 @@ export class MessagesController {
   @ApiOperation({ summary: 'Edit one of the caller’s messages' })
   @ApiOkResponse({ type: MessageDto })
   @ApiErrors(400, 403, 404, 409)
-  edit(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: EditMessageDto): Promise<MessageDto> {
+  edit(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: EditMessageDto,
+  ): Promise<MessageDto> {
     return this.messages.edit(auth.userId, id, body.body);
   }
 

@@ -67,7 +67,8 @@ export class MessagesService {
       this.resolveTarget(ctx.userId, dto),
       dto.clientMsgId ? this.byClientMsgId(ctx.userId, dto.clientMsgId) : Promise.resolve(null),
     ]);
-    if (retry.status === 'fulfilled' && retry.value) return { message: MessageDto.from(retry.value), created: false };
+    if (retry.status === 'fulfilled' && retry.value)
+      return { message: MessageDto.from(retry.value), created: false };
     if (target.status === 'rejected') throw target.reason;
     if (retry.status === 'rejected') throw retry.reason;
     const conversation = target.value;
@@ -93,7 +94,10 @@ export class MessagesService {
     }
     const view = MessageDto.from(message);
     const memberIds = await this.conversations.memberIds(conversation.id);
-    this.events.emit(MessageCreatedEvent.event, new MessageCreatedEvent(view, memberIds, ctx.socketId ?? null));
+    this.events.emit(
+      MessageCreatedEvent.event,
+      new MessageCreatedEvent(view, memberIds, ctx.socketId ?? null),
+    );
     return { message: view, created: true };
   }
 
@@ -103,7 +107,10 @@ export class MessagesService {
    */
   async insert(
     conversationId: string,
-    m: Pick<Message, 'type' | 'body' | 'attachments' | 'clientMsgId'> & { senderId?: string | null; appId?: string | null },
+    m: Pick<Message, 'type' | 'body' | 'attachments' | 'clientMsgId'> & {
+      senderId?: string | null;
+      appId?: string | null;
+    },
   ): Promise<Message> {
     const rows = await queryRows<Message>(
       this.dataSource,
@@ -119,7 +126,15 @@ export class MessagesService {
            FROM stored, jsonb_array_elements(stored.attachments) a
        )
        SELECT ${MESSAGE_COLUMNS} FROM stored`,
-      [conversationId, m.senderId ?? null, m.appId ?? null, m.type, m.body, JSON.stringify(m.attachments), m.clientMsgId],
+      [
+        conversationId,
+        m.senderId ?? null,
+        m.appId ?? null,
+        m.type,
+        m.body,
+        JSON.stringify(m.attachments),
+        m.clientMsgId,
+      ],
     );
     const row = rows[0];
     if (!row) throw AppError.notFound('Conversation');
@@ -156,7 +171,8 @@ export class MessagesService {
       );
       return { rows, created: channels.created, byUser: channels.byUser };
     });
-    for (const [userId, conversationId] of created) this.conversations.announceJoined(conversationId, [userId]);
+    for (const [userId, conversationId] of created)
+      this.conversations.announceJoined(conversationId, [userId]);
     const byConversation = new Map(rows.map((m) => [m.conversationId, MessageDto.from(m)]));
     const out = new Map<string, MessageDto>();
     for (const [userId, conversationId] of byUser) {
@@ -203,13 +219,21 @@ export class MessagesService {
   }
 
   /** A slice of a conversation by seq, ascending. With no bound, the newest `limit` messages. */
-  async range(userId: string, conversationId: string, range: Range): Promise<{ items: MessageDto[]; hasMore: boolean }> {
+  async range(
+    userId: string,
+    conversationId: string,
+    range: Range,
+  ): Promise<{ items: MessageDto[]; hasMore: boolean }> {
     await this.conversations.requireMember(conversationId, userId);
     return this.rangeOf(conversationId, range);
   }
 
   /** Direct history with one user (empty when the two never talked). */
-  async withUser(userId: string, otherId: string, range: Range): Promise<{ items: MessageDto[]; hasMore: boolean }> {
+  async withUser(
+    userId: string,
+    otherId: string,
+    range: Range,
+  ): Promise<{ items: MessageDto[]; hasMore: boolean }> {
     const conversation = await this.conversations.direct(userId, otherId, false);
     if (!conversation) return { items: [], hasMore: false };
     return this.rangeOf(conversation.id, range);
@@ -227,7 +251,9 @@ export class MessagesService {
     }
     if (bad.length > 0) {
       throw AppError.validation('cursors must map conversation ids to non-negative integer seqs', {
-        fields: bad.slice(0, 20).map((id) => ({ field: `cursors.${id}`, problems: ['conversation id → seq'] })),
+        fields: bad
+          .slice(0, 20)
+          .map((id) => ({ field: `cursors.${id}`, problems: ['conversation id → seq'] })),
       });
     }
     return this.sync(userId, cursors, dto.limit ?? MAX_PAGE_SIZE);
@@ -315,7 +341,10 @@ export class MessagesService {
     const to = dto.to!;
     const id = to.id.toLowerCase();
     if (to.type === 'user') {
-      if (id === userId) throw AppError.validation('You cannot message yourself', { fields: [{ field: 'to.id', problems: ['is the sender'] }] });
+      if (id === userId)
+        throw AppError.validation('You cannot message yourself', {
+          fields: [{ field: 'to.id', problems: ['is the sender'] }],
+        });
       await this.checkDirect(userId, id);
       return (await this.conversations.direct(userId, id, true))!;
     }
@@ -342,7 +371,9 @@ export class MessagesService {
       });
     }
     if (body.trim().length === 0 && !hasAttachments) {
-      throw AppError.validation('body must not be empty', { fields: [{ field: 'body', problems: ['must not be empty'] }] });
+      throw AppError.validation('body must not be empty', {
+        fields: [{ field: 'body', problems: ['must not be empty'] }],
+      });
     }
     return body;
   }
@@ -359,7 +390,9 @@ export class MessagesService {
   private async ownAttachments(userId: string, ids: string[]): Promise<StoredAttachment[]> {
     if (ids.length === 0) return [];
     const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
-    const found = await this.dataSource.getRepository(Attachment).find({ where: { id: In(unique), uploaderId: userId } });
+    const found = await this.dataSource
+      .getRepository(Attachment)
+      .find({ where: { id: In(unique), uploaderId: userId } });
     if (found.length !== unique.length) {
       throw AppError.validation('attachments must be files you uploaded', {
         fields: [{ field: 'attachments', problems: ['unknown attachment id'] }],
@@ -376,8 +409,16 @@ export class MessagesService {
    * A message the caller may change: their own, or (to delete) one in a group they administer.
    * NOT_FOUND if they cannot see it, FORBIDDEN if they may not change it.
    */
-  private async ownMessage(userId: string, messageId: string, purpose: 'edit' | 'delete' = 'edit'): Promise<Message> {
-    const [message] = await queryRows<Message>(this.dataSource, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [messageId]);
+  private async ownMessage(
+    userId: string,
+    messageId: string,
+    purpose: 'edit' | 'delete' = 'edit',
+  ): Promise<Message> {
+    const [message] = await queryRows<Message>(
+      this.dataSource,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`,
+      [messageId],
+    );
     if (!message || !(await this.conversations.isMember(message.conversationId, userId))) {
       throw AppError.notFound('Message');
     }
@@ -401,7 +442,9 @@ export class MessagesService {
 
   private consumeRate(userId: string): Promise<void> {
     const { messagesPerSec, messagesBurst } = this.config.rateLimits;
-    return this.limits.consume({ name: 'messages', points: messagesPerSec, windowSeconds: 1, burst: messagesBurst }, userId);
+    return this.limits.consume(
+      { name: 'messages', points: messagesPerSec, windowSeconds: 1, burst: messagesBurst },
+      userId,
+    );
   }
 }
-

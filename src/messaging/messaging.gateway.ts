@@ -62,7 +62,12 @@ const convRoom = (id: string) => `conv:${id}`;
  */
 @WebSocketGateway()
 export class MessagingGateway
-  implements OnGatewayInit<RelayServer>, OnGatewayConnection<RelaySocket>, OnGatewayDisconnect<RelaySocket>, OnModuleInit, BeforeApplicationShutdown
+  implements
+    OnGatewayInit<RelayServer>,
+    OnGatewayConnection<RelaySocket>,
+    OnGatewayDisconnect<RelaySocket>,
+    OnModuleInit,
+    BeforeApplicationShutdown
 {
   @WebSocketServer() private readonly server!: RelayServer;
   private readonly logger = new Logger(MessagingGateway.name);
@@ -101,7 +106,8 @@ export class MessagingGateway
     const origin = socket.handshake.headers.origin;
     if (origin && !originAllowed(this.config, origin)) throw new Error('FORBIDDEN_ORIGIN');
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
-    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new Error('UNAUTHORIZED');
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096)
+      throw new Error('UNAUTHORIZED');
     try {
       socket.data.auth = await this.auth.authenticate(token, ['access', 'ws']);
     } catch {
@@ -125,13 +131,18 @@ export class MessagingGateway
    * RATE_LIMITED (when they carry an ack) and dropped, and the socket stays connected.
    */
   private guardFlood(socket: RelaySocket, packet: unknown[], next: (err?: Error) => void): void {
-    const spec = { name: 'socket-events', points: this.config.rateLimits.socketEventsPer10s, windowSeconds: 10 };
+    const spec = {
+      name: 'socket-events',
+      points: this.config.rateLimits.socketEventsPer10s,
+      windowSeconds: 10,
+    };
     this.limits.consume(spec, socket.id).then(
       () => next(),
       (error: unknown) => {
         const callback = packet[packet.length - 1];
         if (typeof callback === 'function') {
-          const body = error instanceof AppError ? error.toBody() : { code: 'RATE_LIMITED', message: 'Too many events' };
+          const body =
+            error instanceof AppError ? error.toBody() : { code: 'RATE_LIMITED', message: 'Too many events' };
           (callback as (a: unknown) => void)({ ok: false, error: body });
         }
       },
@@ -142,7 +153,8 @@ export class MessagingGateway
     const auth = socket.data.auth;
     if (!auth) return;
     try {
-      if (await this.presence.connected(auth.userId, socket.id, auth.sessionId)) await this.announce(auth.userId, true, new Date());
+      if (await this.presence.connected(auth.userId, socket.id, auth.sessionId))
+        await this.announce(auth.userId, true, new Date());
     } catch (error) {
       this.logger.warn({ err: loggable(error) }, 'presence update on connect failed');
     }
@@ -183,7 +195,8 @@ export class MessagingGateway
           fields: [{ field: 'clientMsgId', problems: ['is required'] }],
         });
       }
-      return (await this.messages.send({ userId: socket.data.auth.userId, socketId: socket.id }, dto)).message;
+      return (await this.messages.send({ userId: socket.data.auth.userId, socketId: socket.id }, dto))
+        .message;
     });
   }
 
@@ -217,7 +230,11 @@ export class MessagingGateway
   onDelivered(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
     return this.ack(async () => {
       const dto = await validatePayload(ConversationSeqDto, payload);
-      await this.conversations.markDelivered(socket.data.auth.userId, dto.conversationId.toLowerCase(), dto.seq);
+      await this.conversations.markDelivered(
+        socket.data.auth.userId,
+        dto.conversationId.toLowerCase(),
+        dto.seq,
+      );
       return {};
     });
   }
@@ -229,7 +246,10 @@ export class MessagingGateway
       const { userId } = socket.data.auth;
       const conversationId = dto.conversationId.toLowerCase();
       await this.conversations.requireMember(conversationId, userId);
-      socket.to(convRoom(conversationId)).except(userRoom(userId)).emit('typing', { conversationId, userId, typing: dto.typing });
+      socket
+        .to(convRoom(conversationId))
+        .except(userRoom(userId))
+        .emit('typing', { conversationId, userId, typing: dto.typing });
       return {};
     });
   }
@@ -243,7 +263,10 @@ export class MessagingGateway
   }
 
   @SubscribeMessage('session:state')
-  onSessionState(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
+  onSessionState(
+    @ConnectedSocket() socket: RelaySocket,
+    @MessageBody() payload: unknown,
+  ): Promise<Ack<object>> {
     return this.ack(async () => {
       const dto = await validatePayload(SessionStateDto, payload);
       await this.sessions.setState(socket.data.auth.userId, socket.data.auth.sessionId, dto.state);
@@ -253,7 +276,12 @@ export class MessagingGateway
 
   @OnEvent(MessageCreatedEvent.event)
   async onMessageCreated(e: MessageCreatedEvent): Promise<void> {
-    await this.publish({ kind: 'created', message: e.message, memberIds: e.memberIds, origin: e.originSocketId });
+    await this.publish({
+      kind: 'created',
+      message: e.message,
+      memberIds: e.memberIds,
+      origin: e.originSocketId,
+    });
   }
 
   @OnEvent(MessageChangedEvent.event)
@@ -333,7 +361,9 @@ export class MessagingGateway
   private async announce(userId: string, online: boolean, lastSeenAt: Date | null): Promise<void> {
     const friendIds = await this.friends.friendIdsOf(userId);
     if (friendIds.length === 0) return;
-    this.server.to(friendIds.map(userRoom)).emit('presence', { userId, online, lastSeenAt: lastSeenAt?.toISOString() ?? null });
+    this.server
+      .to(friendIds.map(userRoom))
+      .emit('presence', { userId, online, lastSeenAt: lastSeenAt?.toISOString() ?? null });
   }
 
   private ack<T>(fn: () => Promise<T>): Promise<Ack<T>> {

@@ -35,14 +35,24 @@ import { PresenceService } from './presence.service.js';
         mkdirSync(tmp, { recursive: true });
         return {
           // Streamed to disk under a generated name; the client's file name is never a path.
-          storage: multer.diskStorage({ destination: tmp, filename: (_req, _file, cb) => cb(null, randomUUID()) }),
+          storage: multer.diskStorage({
+            destination: tmp,
+            filename: (_req, _file, cb) => cb(null, randomUUID()),
+          }),
           limits: { fileSize: config.limits.attachmentBytes, files: 1, fields: 10, parts: 12 },
         };
       },
     }),
   ],
   controllers: [MessagesController, ConversationsController, AttachmentsController, ConnectionsController],
-  providers: [ConversationsService, ConversationPolicies, MessagesService, AttachmentsService, PresenceService, MessagingGateway],
+  providers: [
+    ConversationsService,
+    ConversationPolicies,
+    MessagesService,
+    AttachmentsService,
+    PresenceService,
+    MessagingGateway,
+  ],
   exports: [ConversationsService, ConversationPolicies, MessagesService, PresenceService],
 })
 export class MessagingModule {}

@@ -55,7 +55,11 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     const client = this.redis.client;
     if (!client) return !this.local.has(userId);
     const key = this.key(userId);
-    const result = await client.multi().zrem(key, entry(socketId, sessionId)).zcount(key, Date.now(), '+inf').exec();
+    const result = await client
+      .multi()
+      .zrem(key, entry(socketId, sessionId))
+      .zcount(key, Date.now(), '+inf')
+      .exec();
     return Number(result?.[1]?.[1]) === 0;
   }
 
@@ -101,7 +105,10 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     let onlineUsers = 0;
     let sockets = 0;
-    for await (const keys of client.scanStream({ match: `${this.redis.prefix}presence:*`, count: 500 }) as AsyncIterable<string[]>) {
+    for await (const keys of client.scanStream({
+      match: `${this.redis.prefix}presence:*`,
+      count: 500,
+    }) as AsyncIterable<string[]>) {
       if (keys.length === 0) continue;
       const pipeline = client.pipeline();
       for (const key of keys) pipeline.zcount(key, now, '+inf');
@@ -129,7 +136,8 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     const expires = Date.now() + ENTRY_TTL_MS;
     const pipeline = client.pipeline();
     for (const [userId, sockets] of this.local) {
-      for (const [socketId, sessionId] of sockets) pipeline.zadd(this.key(userId), expires, entry(socketId, sessionId));
+      for (const [socketId, sessionId] of sockets)
+        pipeline.zadd(this.key(userId), expires, entry(socketId, sessionId));
       pipeline.pexpire(this.key(userId), ENTRY_TTL_MS);
     }
     await pipeline.exec().catch(() => undefined);

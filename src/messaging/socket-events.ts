@@ -7,10 +7,17 @@ export interface ServerEvents {
   'message:new': (message: MessageDto) => void;
   'message:updated': (message: MessageDto) => void;
   'message:deleted': (message: MessageDto) => void;
-  receipt: (receipt: { conversationId: string; userId: string; deliveredSeq?: number; readSeq?: number }) => void;
+  receipt: (receipt: {
+    conversationId: string;
+    userId: string;
+    deliveredSeq?: number;
+    readSeq?: number;
+  }) => void;
   typing: (typing: { conversationId: string; userId: string; typing: boolean }) => void;
   presence: (presence: { userId: string; online: boolean; lastSeenAt: string | null }) => void;
-  'conversation:joined': (conversation: Pick<ConversationDto, 'id' | 'type'> & Partial<ConversationDto>) => void;
+  'conversation:joined': (
+    conversation: Pick<ConversationDto, 'id' | 'type'> & Partial<ConversationDto>,
+  ) => void;
   'conversation:left': (left: { conversationId: string }) => void;
   'session:revoked': (revoked: { sessionId: string }) => void;
   'server:shutdown': (notice: { reconnect: true; retryAfterMs: number }) => void;

@@ -18,7 +18,8 @@ export class HttpMetricsInterceptor implements NestInterceptor {
     return next.handle().pipe(
       tap({
         next: () => done(res.statusCode),
-        error: (error: { status?: number; getStatus?: () => number }) => done(error.getStatus?.() ?? error.status ?? 500),
+        error: (error: { status?: number; getStatus?: () => number }) =>
+          done(error.getStatus?.() ?? error.status ?? 500),
       }),
     );
   }

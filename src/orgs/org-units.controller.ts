@@ -3,7 +3,13 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTa
 import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
-import { OrgUnitDto, UnitMemberDto, UnitMembersQueryDto, UpdateOrgUnitDto, UserIdsDto } from './dto/orgs.dto.js';
+import {
+  OrgUnitDto,
+  UnitMemberDto,
+  UnitMembersQueryDto,
+  UpdateOrgUnitDto,
+  UserIdsDto,
+} from './dto/orgs.dto.js';
 import { OrgUnitsService } from './org-units.service.js';
 import { toOrgUnitDto } from './tenants.controller.js';
 
@@ -19,7 +25,11 @@ export class OrgUnitsController {
   @ApiOperation({ summary: 'Add tenant members to a unit (tenant owner or admin)' })
   @ApiOkResponse({ schema: { example: { added: ['6f1d0f8e-9c55-4a5e-8a43-5d8f0c2a4b11'] } } })
   @ApiErrors(400, 403, 404)
-  async addMembers(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: UserIdsDto): Promise<{ added: string[] }> {
+  async addMembers(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: UserIdsDto,
+  ): Promise<{ added: string[] }> {
     return { added: await this.units.addMembers(auth.userId, id, body.userIds) };
   }
 
@@ -27,7 +37,11 @@ export class OrgUnitsController {
   @ApiOperation({ summary: 'Members of a unit; recursive=true includes every unit below it' })
   @ApiOkResponse({ type: [UnitMemberDto] })
   @ApiErrors(400, 404)
-  members(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Query() query: UnitMembersQueryDto): Promise<UnitMemberDto[]> {
+  members(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Query() query: UnitMembersQueryDto,
+  ): Promise<UnitMemberDto[]> {
     return this.units.members(auth.userId, id, query.recursive ?? false);
   }
 
@@ -36,7 +50,11 @@ export class OrgUnitsController {
   @ApiOperation({ summary: 'Remove a member from a unit (tenant owner or admin)' })
   @ApiNoContentResponse()
   @ApiErrors(400, 403, 404)
-  async removeMember(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @UuidParam('userId') userId: string): Promise<void> {
+  async removeMember(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @UuidParam('userId') userId: string,
+  ): Promise<void> {
     await this.units.removeMember(auth.userId, id, userId);
   }
 
@@ -44,7 +62,16 @@ export class OrgUnitsController {
   @ApiOperation({ summary: 'Rename or move a unit (no cycles: 409 when moved under itself or a descendant)' })
   @ApiOkResponse({ type: OrgUnitDto })
   @ApiErrors(400, 403, 404, 409)
-  async update(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: UpdateOrgUnitDto): Promise<OrgUnitDto> {
-    return toOrgUnitDto(await this.units.update(auth.userId, id, { name: body.name, parentId: body.parentId === undefined ? undefined : (body.parentId?.toLowerCase() ?? null) }));
+  async update(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: UpdateOrgUnitDto,
+  ): Promise<OrgUnitDto> {
+    return toOrgUnitDto(
+      await this.units.update(auth.userId, id, {
+        name: body.name,
+        parentId: body.parentId === undefined ? undefined : (body.parentId?.toLowerCase() ?? null),
+      }),
+    );
   }
 }

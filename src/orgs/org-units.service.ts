@@ -40,7 +40,8 @@ export class OrgUnitsService implements OnModuleInit {
       },
       canPost: async (userId, conversation: ConversationRef) => {
         const unit = await this.dataSource.getRepository(OrgUnit).findOneBy({ id: conversation.orgUnitId! });
-        if (!unit || !(await this.tenants.roleOf(unit.tenantId, userId))) throw AppError.notFound('Conversation');
+        if (!unit || !(await this.tenants.roleOf(unit.tenantId, userId)))
+          throw AppError.notFound('Conversation');
         await this.checkPoster(userId, unit.tenantId);
       },
     });
@@ -52,16 +53,34 @@ export class OrgUnitsService implements OnModuleInit {
       await this.tenants.lock(tx, tenantId);
       if (parentId) await this.unitInTenant(tx, parentId, tenantId);
       const unitId = (await queryRows<{ id: string }>(tx, 'SELECT gen_random_uuid() AS id'))[0]!.id;
-      const conversation = await this.conversations.create(tx, { type: 'org', title: name.trim(), orgUnitId: unitId }, []);
+      const conversation = await this.conversations.create(
+        tx,
+        { type: 'org', title: name.trim(), orgUnitId: unitId },
+        [],
+      );
       const repo = tx.getRepository(OrgUnit);
-      return repo.save(repo.create({ id: unitId, tenantId, parentId: parentId ?? null, name: name.trim(), conversationId: conversation.id }));
+      return repo.save(
+        repo.create({
+          id: unitId,
+          tenantId,
+          parentId: parentId ?? null,
+          name: name.trim(),
+          conversationId: conversation.id,
+        }),
+      );
     });
   }
 
   /** The tenant's units as a tree (tenant members only). */
   async tree(actorId: string, tenantId: string): Promise<OrgUnitNode[]> {
     await this.tenants.requireRole(actorId, tenantId, ['owner', 'admin', 'member']);
-    const rows = await queryRows<{ id: string; name: string; parent_id: string | null; conversation_id: string; members: number }>(
+    const rows = await queryRows<{
+      id: string;
+      name: string;
+      parent_id: string | null;
+      conversation_id: string;
+      members: number;
+    }>(
       this.dataSource,
       `SELECT u.id, u.name, u.parent_id, u.conversation_id, count(m.user_id)::int AS members
          FROM org_units u LEFT JOIN org_unit_members m ON m.unit_id = u.id
@@ -69,7 +88,17 @@ export class OrgUnitsService implements OnModuleInit {
       [tenantId],
     );
     const nodes = new Map<string, OrgUnitNode>(
-      rows.map((r) => [r.id, { id: r.id, name: r.name, parentId: r.parent_id, conversationId: r.conversation_id, memberCount: r.members, children: [] }]),
+      rows.map((r) => [
+        r.id,
+        {
+          id: r.id,
+          name: r.name,
+          parentId: r.parent_id,
+          conversationId: r.conversation_id,
+          memberCount: r.members,
+          children: [],
+        },
+      ]),
     );
     const roots: OrgUnitNode[] = [];
     for (const node of nodes.values()) {
@@ -80,7 +109,11 @@ export class OrgUnitsService implements OnModuleInit {
   }
 
   /** Renames and/or moves a unit; a move under the unit itself or one of its descendants is refused. */
-  async update(actorId: string, unitId: string, patch: { name?: string; parentId?: string | null }): Promise<OrgUnit> {
+  async update(
+    actorId: string,
+    unitId: string,
+    patch: { name?: string; parentId?: string | null },
+  ): Promise<OrgUnit> {
     const unit = await this.unitFor(actorId, unitId);
     await this.tenants.requireRole(actorId, unit.tenantId, POSTERS);
     const changed = await this.dataSource.transaction(async (tx) => {
@@ -126,7 +159,10 @@ export class OrgUnitsService implements OnModuleInit {
         'INSERT INTO org_unit_members (unit_id, user_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING user_id',
         [unitId, unique],
       );
-      return { added: added.map((r) => r.user_id), announce: await this.syncConversations(tx, unit.tenantId) };
+      return {
+        added: added.map((r) => r.user_id),
+        announce: await this.syncConversations(tx, unit.tenantId),
+      };
     });
     this.announce(result.announce);
     return result.added;
@@ -145,7 +181,11 @@ export class OrgUnitsService implements OnModuleInit {
   }
 
   /** Members of the unit, or (recursive) of the unit and every unit below it. */
-  async members(actorId: string, unitId: string, recursive: boolean): Promise<{ userId: string; unitId: string }[]> {
+  async members(
+    actorId: string,
+    unitId: string,
+    recursive: boolean,
+  ): Promise<{ userId: string; unitId: string }[]> {
     const unit = await this.unitFor(actorId, unitId);
     await this.tenants.requireRole(actorId, unit.tenantId, ['owner', 'admin', 'member']);
     const units = recursive ? await this.subtreeIds(this.dataSource.manager, unitId) : [unitId];
@@ -216,9 +256,13 @@ export class OrgUnitsService implements OnModuleInit {
          FROM tree JOIN org_units a ON a.id = tree.ancestor JOIN org_unit_members m ON m.unit_id = tree.unit`,
       [tenantId],
     );
-    const conversationIds = (await queryRows<{ conversation_id: string }>(tx, 'SELECT conversation_id FROM org_units WHERE tenant_id = $1', [tenantId])).map(
-      (r) => r.conversation_id,
-    );
+    const conversationIds = (
+      await queryRows<{ conversation_id: string }>(
+        tx,
+        'SELECT conversation_id FROM org_units WHERE tenant_id = $1',
+        [tenantId],
+      )
+    ).map((r) => r.conversation_id);
     const current = await this.conversations.membersOfMany(tx, conversationIds);
     const want = new Map<string, Set<string>>(conversationIds.map((id) => [id, new Set<string>()]));
     for (const d of desired) want.get(d.conversation_id)?.add(d.user_id);

@@ -10,7 +10,11 @@ import { TenantsController } from './tenants.controller.js';
 import { TenantsService } from './tenants.service.js';
 
 @Module({
-  imports: [UsersModule, MessagingModule, TypeOrmModule.forFeature([Tenant, TenantMember, TenantUsage, OrgUnit, OrgUnitMember])],
+  imports: [
+    UsersModule,
+    MessagingModule,
+    TypeOrmModule.forFeature([Tenant, TenantMember, TenantUsage, OrgUnit, OrgUnitMember]),
+  ],
   controllers: [TenantsController, OrgUnitsController],
   providers: [TenantsService, OrgUnitsService],
   exports: [TenantsService, OrgUnitsService],

@@ -50,23 +50,38 @@ export class TenantsController {
   @ApiOperation({ summary: 'Tenants the caller belongs to' })
   @ApiOkResponse({ type: [TenantDto] })
   async mine(@CurrentUser() auth: AuthUser): Promise<TenantDto[]> {
-    return (await this.tenants.listMine(auth.userId)).map((t) => ({ id: t.id, name: t.name, role: t.role, createdAt: t.createdAt.toISOString() }));
+    return (await this.tenants.listMine(auth.userId)).map((t) => ({
+      id: t.id,
+      name: t.name,
+      role: t.role,
+      createdAt: t.createdAt.toISOString(),
+    }));
   }
 
   @Post(':id/members')
   @ApiOperation({ summary: 'Add a member or change their role (admins add members; the owner grants admin)' })
   @ApiCreatedResponse({ type: TenantMemberDto })
   @ApiErrors(400, 403, 404, 409)
-  async addMember(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: AddTenantMemberDto): Promise<TenantMemberDto> {
+  async addMember(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: AddTenantMemberDto,
+  ): Promise<TenantMemberDto> {
     const m = await this.tenants.addMember(auth.userId, id, body.userId.toLowerCase(), body.role);
     return { tenantId: m.tenantId, userId: m.userId, role: m.role };
   }
 
   @Post(':id/org-units')
-  @ApiOperation({ summary: 'Create an org unit (tenant owner or admin); it gets an announcement conversation' })
+  @ApiOperation({
+    summary: 'Create an org unit (tenant owner or admin); it gets an announcement conversation',
+  })
   @ApiCreatedResponse({ type: OrgUnitDto })
   @ApiErrors(400, 403, 404)
-  async createUnit(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string, @Body() body: CreateOrgUnitDto): Promise<OrgUnitDto> {
+  async createUnit(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: CreateOrgUnitDto,
+  ): Promise<OrgUnitDto> {
     return toOrgUnitDto(await this.units.create(auth.userId, id, body.name, body.parentId?.toLowerCase()));
   }
 

@@ -18,14 +18,23 @@ export class TenantsService {
   /** Creates a tenant with the caller as its owner. */
   async create(userId: string, name: string): Promise<Tenant & { role: TenantRole }> {
     return this.dataSource.transaction(async (tx) => {
-      const tenant = await tx.getRepository(Tenant).save(tx.getRepository(Tenant).create({ name: name.trim() }));
+      const tenant = await tx
+        .getRepository(Tenant)
+        .save(tx.getRepository(Tenant).create({ name: name.trim() }));
       await tx.getRepository(TenantMember).insert({ tenantId: tenant.id, userId, role: 'owner' });
       return { ...tenant, role: 'owner' as const };
     });
   }
 
   async listMine(userId: string): Promise<(Tenant & { role: TenantRole })[]> {
-    const rows = await queryRows<{ id: string; name: string; role: TenantRole; created_at: Date; app_pushes_per_day: number | null; messages_per_day: number | null }>(
+    const rows = await queryRows<{
+      id: string;
+      name: string;
+      role: TenantRole;
+      created_at: Date;
+      app_pushes_per_day: number | null;
+      messages_per_day: number | null;
+    }>(
       this.dataSource,
       `SELECT t.*, m.role FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = $1 ORDER BY t.created_at LIMIT 500`,
       [userId],
@@ -41,13 +50,20 @@ export class TenantsService {
   }
 
   /** Adds or re-roles a member. Admins add members; only the owner grants admin or owner. */
-  async addMember(actorId: string, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember> {
+  async addMember(
+    actorId: string,
+    tenantId: string,
+    userId: string,
+    role: TenantRole,
+  ): Promise<TenantMember> {
     const actorRole = await this.requireRole(actorId, tenantId, ['owner', 'admin']);
-    if (role !== 'member' && actorRole !== 'owner') throw AppError.forbidden('Only the tenant owner grants admin or owner');
+    if (role !== 'member' && actorRole !== 'owner')
+      throw AppError.forbidden('Only the tenant owner grants admin or owner');
     if (!(await this.users.exists(userId))) throw AppError.notFound('User');
     const repo = this.dataSource.getRepository(TenantMember);
     const existing = await repo.findOneBy({ tenantId, userId });
-    if (existing?.role === 'owner' && role !== 'owner') throw AppError.conflict('The owner’s role cannot be lowered here');
+    if (existing?.role === 'owner' && role !== 'owner')
+      throw AppError.conflict('The owner’s role cannot be lowered here');
     try {
       await repo.upsert({ tenantId, userId, role }, ['tenantId', 'userId']);
     } catch (error) {
@@ -115,10 +131,19 @@ export class TenantsService {
       `SELECT u.tenant_id, t.name, u.app_pushes, u.messages FROM tenant_usage u JOIN tenants t ON t.id = u.tenant_id
         WHERE u.day = (now() AT TIME ZONE 'utc')::date ORDER BY u.app_pushes DESC LIMIT 1000`,
     );
-    return rows.map((r) => ({ tenantId: r.tenant_id, name: r.name, appPushes: r.app_pushes, messages: r.messages }));
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      name: r.name,
+      appPushes: r.app_pushes,
+      messages: r.messages,
+    }));
   }
 
-  async quota(tenantId: string): Promise<{ appPushesPerDay: number | null; messagesPerDay: number | null; usedToday: { appPushes: number; messages: number } }> {
+  async quota(tenantId: string): Promise<{
+    appPushesPerDay: number | null;
+    messagesPerDay: number | null;
+    usedToday: { appPushes: number; messages: number };
+  }> {
     const tenant = await this.requireTenant(tenantId);
     const [usage] = await queryRows<{ app_pushes: number; messages: number }>(
       this.dataSource,
@@ -132,7 +157,10 @@ export class TenantsService {
     };
   }
 
-  async setQuota(tenantId: string, quota: { appPushesPerDay?: number | null; messagesPerDay?: number | null }): Promise<void> {
+  async setQuota(
+    tenantId: string,
+    quota: { appPushesPerDay?: number | null; messagesPerDay?: number | null },
+  ): Promise<void> {
     await this.requireTenant(tenantId);
     await this.dataSource.getRepository(Tenant).update({ id: tenantId }, quota);
   }

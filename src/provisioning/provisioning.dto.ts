@@ -45,7 +45,11 @@ export class ServiceGroupDto {
   @Length(1, 128)
   name!: string;
 
-  @ApiProperty({ type: [String], description: 'externalIds of every member (the membership is set to exactly these)', maxItems: 10000 })
+  @ApiProperty({
+    type: [String],
+    description: 'externalIds of every member (the membership is set to exactly these)',
+    maxItems: 10000,
+  })
   @IsArray()
   @ArrayMaxSize(10000)
   @IsString({ each: true })

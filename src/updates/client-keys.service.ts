@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -34,7 +41,13 @@ export class ClientKeysService {
   async create(name: string): Promise<{ key: ClientKey; secret: string }> {
     const secret = `cs_${randomBytes(32).toString('base64url')}`;
     const repo = this.dataSource.getRepository(ClientKey);
-    const key = await repo.save(repo.create({ keyId: `ck_${randomBytes(10).toString('hex')}`, name: name.trim(), secretSealed: this.seal(secret) }));
+    const key = await repo.save(
+      repo.create({
+        keyId: `ck_${randomBytes(10).toString('hex')}`,
+        name: name.trim(),
+        secretSealed: this.seal(secret),
+      }),
+    );
     return { key, secret };
   }
 
@@ -43,7 +56,9 @@ export class ClientKeysService {
   }
 
   async revoke(keyId: string): Promise<void> {
-    const result = await this.dataSource.getRepository(ClientKey).update({ keyId }, { revokedAt: new Date() });
+    const result = await this.dataSource
+      .getRepository(ClientKey)
+      .update({ keyId }, { revokedAt: new Date() });
     if (!result.affected) throw AppError.notFound('Client key');
   }
 
@@ -54,7 +69,12 @@ export class ClientKeysService {
    */
   async verify(input: SignatureInput): Promise<string> {
     const { keyId, timestamp, nonce, signature } = input;
-    if (typeof keyId !== 'string' || typeof timestamp !== 'string' || typeof nonce !== 'string' || typeof signature !== 'string') {
+    if (
+      typeof keyId !== 'string' ||
+      typeof timestamp !== 'string' ||
+      typeof nonce !== 'string' ||
+      typeof signature !== 'string'
+    ) {
       throw invalid('Missing signature headers (X-Client-Key, X-Timestamp, X-Nonce, X-Signature)');
     }
     if (!/^\d{1,16}$/.test(timestamp) || Math.abs(Date.now() - Number(timestamp)) > SIGNATURE_WINDOW_MS) {
@@ -68,7 +88,9 @@ export class ClientKeysService {
       .update(canonicalRequest(input.method, input.path, timestamp, nonce, input.bodySha256))
       .digest();
     if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw invalid('Signature does not match');
-    if (!(await this.once.claim('sig-nonce', `${keyId}:${nonce}`, Math.ceil((2 * SIGNATURE_WINDOW_MS) / 1000)))) {
+    if (
+      !(await this.once.claim('sig-nonce', `${keyId}:${nonce}`, Math.ceil((2 * SIGNATURE_WINDOW_MS) / 1000)))
+    ) {
       throw invalid('Nonce already used');
     }
     return keyId;
@@ -89,4 +111,5 @@ export class ClientKeysService {
   }
 }
 
-const invalid = (reason: string): AppError => new AppError('UNAUTHORIZED', `Invalid client signature: ${reason}`);
+const invalid = (reason: string): AppError =>
+  new AppError('UNAUTHORIZED', `Invalid client signature: ${reason}`);

@@ -2,10 +2,17 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 
 export const SIGNATURE_WINDOW_MS = 5 * 60 * 1000;
 
-export const sha256Hex = (body: string | Buffer = ''): string => createHash('sha256').update(body).digest('hex');
+export const sha256Hex = (body: string | Buffer = ''): string =>
+  createHash('sha256').update(body).digest('hex');
 
 /** The text a client signs: method, path (with query string), timestamp, nonce and the body's SHA-256. */
-export function canonicalRequest(method: string, path: string, timestamp: string, nonce: string, bodySha256: string): string {
+export function canonicalRequest(
+  method: string,
+  path: string,
+  timestamp: string,
+  nonce: string,
+  bodySha256: string,
+): string {
   return `${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodySha256}`;
 }
 
@@ -38,11 +45,19 @@ export function signRequest(input: {
   const signature = createHmac('sha256', input.secret)
     .update(canonicalRequest(input.method, input.path, timestamp, nonce, sha256Hex(input.body ?? '')))
     .digest('hex');
-  return { 'X-Client-Key': input.keyId, 'X-Timestamp': timestamp, 'X-Nonce': nonce, 'X-Signature': signature };
+  return {
+    'X-Client-Key': input.keyId,
+    'X-Timestamp': timestamp,
+    'X-Nonce': nonce,
+    'X-Signature': signature,
+  };
 }
 
 /** The Socket.IO handshake signs `GET /socket.io` with an empty body: io(url, {auth: {token, signature}}). */
-export function signHandshake(keyId: string, secret: string): { keyId: string; timestamp: string; nonce: string; signature: string } {
+export function signHandshake(
+  keyId: string,
+  secret: string,
+): { keyId: string; timestamp: string; nonce: string; signature: string } {
   const h = signRequest({ keyId, secret, method: 'GET', path: '/socket.io' });
   return { keyId, timestamp: h['X-Timestamp'], nonce: h['X-Nonce'], signature: h['X-Signature'] };
 }

@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AdminOnly, Public } from '../auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
@@ -31,7 +38,10 @@ export class DevicesController {
   @ApiCreatedResponse({ type: DeviceDto })
   @ApiOkResponse({ type: DeviceDto })
   @ApiErrors(400)
-  async register(@Body() body: RegisterDeviceDto, @Res({ passthrough: true }) res: Response): Promise<DeviceDto> {
+  async register(
+    @Body() body: RegisterDeviceDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DeviceDto> {
     const { device, created } = await this.devices.register(body);
     res.status(created ? 201 : 200);
     return device;
@@ -44,7 +54,11 @@ export class DevicesController {
   @ApiOkResponse({ type: DevicePageDto })
   @ApiErrors(400, 401, 403)
   list(@Query() query: DeviceQueryDto): Promise<DevicePageDto> {
-    return this.devices.list({ platform: query.platform, appVersion: query.appVersion }, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return this.devices.list(
+      { platform: query.platform, appVersion: query.appVersion },
+      query.limit ?? DEFAULT_PAGE_SIZE,
+      query.cursor,
+    );
   }
 
   @Get('stats/installs')
@@ -75,14 +89,21 @@ export class DevicesController {
   @ApiOkResponse({ type: [ClientKeyDto] })
   @ApiErrors(401, 403)
   async listKeys(): Promise<ClientKeyDto[]> {
-    return (await this.keys.list()).map((k) => ({ keyId: k.keyId, name: k.name, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null }));
+    return (await this.keys.list()).map((k) => ({
+      keyId: k.keyId,
+      name: k.name,
+      createdAt: k.createdAt.toISOString(),
+      revokedAt: k.revokedAt?.toISOString() ?? null,
+    }));
   }
 
   @Delete('client-keys/:keyId')
   @AdminOnly()
   @ApiBearerAuth()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke a client signing key (admin); requests signed with it are refused at once' })
+  @ApiOperation({
+    summary: 'Revoke a client signing key (admin); requests signed with it are refused at once',
+  })
   @ApiNoContentResponse()
   @ApiErrors(401, 403, 404)
   async revokeKey(@Param('keyId') keyId: string): Promise<void> {

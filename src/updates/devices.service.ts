@@ -31,13 +31,25 @@ export class DevicesService {
          os_version = EXCLUDED.os_version, app_version = EXCLUDED.app_version, app_locale = EXCLUDED.app_locale,
          device_locale = EXCLUDED.device_locale, updated_at = now()
        RETURNING device_id, (xmax = 0) AS inserted`,
-      [dto.deviceId, dto.platform, dto.model ?? null, dto.osVersion ?? null, dto.appVersion, dto.appLocale ?? null, dto.deviceLocale ?? null],
+      [
+        dto.deviceId,
+        dto.platform,
+        dto.model ?? null,
+        dto.osVersion ?? null,
+        dto.appVersion,
+        dto.appLocale ?? null,
+        dto.deviceLocale ?? null,
+      ],
     );
     const device = await this.dataSource.getRepository(Device).findOneByOrFail({ deviceId: row!.device_id });
     return { device: toDto(device), created: row!.inserted };
   }
 
-  async list(filter: { platform?: string; appVersion?: string }, limit: number, cursor?: string): Promise<Page<DeviceDto>> {
+  async list(
+    filter: { platform?: string; appVersion?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<DeviceDto>> {
     const qb = this.dataSource.getRepository(Device).createQueryBuilder('d');
     if (filter.platform) qb.andWhere('d.platform = :platform', { platform: filter.platform });
     if (filter.appVersion) qb.andWhere('d.app_version = :appVersion', { appVersion: filter.appVersion });
@@ -45,7 +57,11 @@ export class DevicesService {
       const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
       qb.andWhere('(d.updated_at, d.device_id) < (:at, :id)', { at, id });
     }
-    const rows = await qb.orderBy('d.updated_at', 'DESC').addOrderBy('d.device_id', 'DESC').limit(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('d.updated_at', 'DESC')
+      .addOrderBy('d.device_id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     return toPage(rows, limit, toDto, (d) => encodeCursor([d.updatedAt.toISOString(), d.deviceId]));
   }
 

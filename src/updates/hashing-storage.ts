@@ -24,7 +24,11 @@ export class HashingDiskStorage implements StorageEngine {
     mkdirSync(dir, { recursive: true });
   }
 
-  _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File> & HashedFile) => void): void {
+  _handleFile(
+    _req: Request,
+    file: Express.Multer.File,
+    cb: (error?: unknown, info?: Partial<Express.Multer.File> & HashedFile) => void,
+  ): void {
     const path = join(this.dir, `${randomUUID()}.part`);
     const hash = createHash('sha256');
     let size = 0;
@@ -43,7 +47,11 @@ export class HashingDiskStorage implements StorageEngine {
     );
   }
 
-  _removeFile(_req: Request, file: Express.Multer.File & Partial<HashedFile>, cb: (error: Error | null) => void): void {
+  _removeFile(
+    _req: Request,
+    file: Express.Multer.File & Partial<HashedFile>,
+    cb: (error: Error | null) => void,
+  ): void {
     if (!file.path) return cb(null);
     rm(file.path, { force: true }).then(
       () => cb(null),

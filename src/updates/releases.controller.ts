@@ -1,6 +1,29 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { rm } from 'node:fs/promises';
 import { AdminOnly, Public } from '../auth/auth-context.js';
@@ -9,7 +32,16 @@ import { validatePayload } from '../common/errors/validation.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination/cursor.js';
-import { CreateReleaseDto, PolicyDto, PolicyViewDto, ReleaseDto, ReleaseListQueryDto, ReleasePageDto, UpdateCheckDto, UpdateCheckQueryDto } from './dto/updates.dto.js';
+import {
+  CreateReleaseDto,
+  PolicyDto,
+  PolicyViewDto,
+  ReleaseDto,
+  ReleaseListQueryDto,
+  ReleasePageDto,
+  UpdateCheckDto,
+  UpdateCheckQueryDto,
+} from './dto/updates.dto.js';
 import type { HashedFile } from './hashing-storage.js';
 import { ReleasesService } from './releases.service.js';
 import { SkipSignature } from './signature.guard.js';
@@ -26,7 +58,8 @@ export class ReleasesController {
   @UseInterceptors(FileInterceptor('file'))
   @ApiOperation({
     summary: 'Publish a client release (admin)',
-    description: 'multipart/form-data: file, version, platform, notes?, mandatory?. Streamed to disk while hashed; at most MAX_RELEASE_BYTES.',
+    description:
+      'multipart/form-data: file, version, platform, notes?, mandatory?. Streamed to disk while hashed; at most MAX_RELEASE_BYTES.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -44,8 +77,14 @@ export class ReleasesController {
   })
   @ApiCreatedResponse({ type: ReleaseDto })
   @ApiErrors(400, 401, 403, 409, 413)
-  async publish(@UploadedFile() file: (Express.Multer.File & HashedFile) | undefined, @Body() body: unknown): Promise<ReleaseDto> {
-    if (!file) throw AppError.validation('file is required', { fields: [{ field: 'file', problems: ['is required'] }] });
+  async publish(
+    @UploadedFile() file: (Express.Multer.File & HashedFile) | undefined,
+    @Body() body: unknown,
+  ): Promise<ReleaseDto> {
+    if (!file)
+      throw AppError.validation('file is required', {
+        fields: [{ field: 'file', problems: ['is required'] }],
+      });
     let dto: CreateReleaseDto;
     try {
       dto = await validatePayload(CreateReleaseDto, body);
@@ -91,22 +130,30 @@ export class ReleasesController {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.attachment(release.fileName ?? `${release.platform}-${release.version}`);
     await new Promise<void>((resolve, reject) => {
-      res.sendFile(this.releases.filePath(release.id), { etag: false, lastModified: false, acceptRanges: true, dotfiles: 'deny' }, (error?: Error) => {
-        if (error && !res.headersSent) reject(AppError.notFound('Release file'));
-        else resolve();
-      });
+      res.sendFile(
+        this.releases.filePath(release.id),
+        { etag: false, lastModified: false, acceptRanges: true, dotfiles: 'deny' },
+        (error?: Error) => {
+          if (error && !res.headersSent) reject(AppError.notFound('Release file'));
+          else resolve();
+        },
+      );
     });
   }
 
   @Put('releases/policy/:platform')
   @AdminOnly()
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Set the platform’s minimum supported version (admin): older clients must update' })
+  @ApiOperation({
+    summary: 'Set the platform’s minimum supported version (admin): older clients must update',
+  })
   @ApiOkResponse({ type: PolicyViewDto })
   @ApiErrors(400, 401, 403)
   async policy(@Param('platform') platform: string, @Body() body: PolicyDto): Promise<PolicyViewDto> {
     if (!PLATFORM_PATTERN.test(platform)) {
-      throw AppError.validation('platform must match ^[a-z0-9][a-z0-9_-]{0,31}$', { fields: [{ field: 'platform', problems: ['invalid'] }] });
+      throw AppError.validation('platform must match ^[a-z0-9][a-z0-9_-]{0,31}$', {
+        fields: [{ field: 'platform', problems: ['invalid'] }],
+      });
     }
     const policy = await this.releases.setPolicy(platform, body.minSupportedVersion);
     return { platform: policy.platform, minSupportedVersion: policy.minSupportedVersion };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { displayFileName } from '../common/http/file-name.js';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { queryRows } from '../database/sql.js';
@@ -65,11 +66,12 @@ export class ReleasesService {
             mandatory: dto.mandatory ?? false,
             size: file.size,
             sha256: file.sha256,
-            fileName: safeFileName(file.originalname),
+            fileName: displayFileName(file.originalname),
           }),
         );
       } catch (error) {
-        if (isUniqueViolation(error)) throw AppError.conflict(`Release ${dto.version} for ${dto.platform} already exists`);
+        if (isUniqueViolation(error))
+          throw AppError.conflict(`Release ${dto.version} for ${dto.platform} already exists`);
         throw error;
       }
       await mkdir(this.dir, { recursive: true });
@@ -89,7 +91,11 @@ export class ReleasesService {
       const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
       qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at, id });
     }
-    const rows = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     return toPage(rows, limit, toReleaseDto, (r) => encodeCursor([r.createdAt.toISOString(), r.id]));
   }
 
@@ -115,7 +121,10 @@ export class ReleasesService {
 
   async setPolicy(platform: string, minSupportedVersion: string): Promise<PlatformPolicy> {
     const repo = this.dataSource.getRepository(PlatformPolicy);
-    await repo.upsert({ platform, minSupportedVersion, minSupportedParts: parseVersion(minSupportedVersion)! }, ['platform']);
+    await repo.upsert(
+      { platform, minSupportedVersion, minSupportedParts: parseVersion(minSupportedVersion)! },
+      ['platform'],
+    );
     return repo.findOneByOrFail({ platform });
   }
 
@@ -126,9 +135,13 @@ export class ReleasesService {
   async check(version: string, platform: string): Promise<UpdateCheckDto> {
     const mine = parseVersion(version);
     if (!mine) {
-      throw AppError.validation('version must be 1-4 dot-separated integers', { fields: [{ field: 'version', problems: ['not a version'] }] });
+      throw AppError.validation('version must be 1-4 dot-separated integers', {
+        fields: [{ field: 'version', problems: ['not a version'] }],
+      });
     }
-    const [latest] = await this.dataSource.getRepository(Release).find({ where: { platform }, order: { versionParts: 'DESC', createdAt: 'DESC' }, take: 1 });
+    const [latest] = await this.dataSource
+      .getRepository(Release)
+      .find({ where: { platform }, order: { versionParts: 'DESC', createdAt: 'DESC' }, take: 1 });
     const [row] = await queryRows<{ newer_mandatory: boolean; below_minimum: boolean }>(
       this.dataSource,
       `SELECT EXISTS (SELECT 1 FROM releases WHERE platform = $1 AND mandatory AND version_parts > $2::int[]) AS newer_mandatory,
@@ -142,12 +155,4 @@ export class ReleasesService {
       latest: latest ? toReleaseDto(latest) : null,
     };
   }
-}
-
-/** The client's file name for Content-Disposition only: a base name, printable, bounded. */
-function safeFileName(original: string): string | null {
-  const base = original.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 255);
-  return clean && clean !== '.' && clean !== '..' ? clean : null;
 }

@@ -21,7 +21,8 @@ export class SignatureGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.config.signatureRequired || context.getType() !== 'http') return true;
-    if (this.reflector.getAllAndOverride<boolean>(SKIP_SIGNATURE, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(SKIP_SIGNATURE, [context.getHandler(), context.getClass()]))
+      return true;
     const req = context.switchToHttp().getRequest<Request & { rawBody?: Buffer }>();
     await this.keys.verify({
       keyId: req.get('x-client-key'),

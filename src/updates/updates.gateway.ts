@@ -47,7 +47,8 @@ export class UpdatesGateway implements OnGatewayInit {
         bodySha256: sha256Hex(''),
       });
     }
-    if (typeof auth.platform === 'string' && PLATFORM_PATTERN.test(auth.platform)) await socket.join(platformRoom(auth.platform));
+    if (typeof auth.platform === 'string' && PLATFORM_PATTERN.test(auth.platform))
+      await socket.join(platformRoom(auth.platform));
   }
 
   @OnEvent(ReleasePublishedEvent.event)

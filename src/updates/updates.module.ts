@@ -23,11 +23,23 @@ import { UpdatesGateway } from './updates.gateway.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         storage: new HashingDiskStorage(join(config.dataDir, 'releases', 'incoming')),
-        limits: { fileSize: config.limits.releaseBytes, files: 1, fields: 10, parts: 12, fieldSize: 16 * 1024 },
+        limits: {
+          fileSize: config.limits.releaseBytes,
+          files: 1,
+          fields: 10,
+          parts: 12,
+          fieldSize: 16 * 1024,
+        },
       }),
     }),
   ],
   controllers: [ReleasesController, DevicesController],
-  providers: [ReleasesService, DevicesService, ClientKeysService, UpdatesGateway, { provide: APP_GUARD, useClass: SignatureGuard }],
+  providers: [
+    ReleasesService,
+    DevicesService,
+    ClientKeysService,
+    UpdatesGateway,
+    { provide: APP_GUARD, useClass: SignatureGuard },
+  ],
 })
 export class UpdatesModule {}

@@ -1,5 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
@@ -18,7 +25,8 @@ export class BlocksController {
   @Post(':userId')
   @ApiOperation({
     summary: 'Block a user',
-    description: 'Ends any friendship and pending friend request between the two; stops direct messages both ways. 200 when already blocked.',
+    description:
+      'Ends any friendship and pending friend request between the two; stops direct messages both ways. 200 when already blocked.',
   })
   @ApiCreatedResponse({ type: BlockCreatedDto })
   @ApiErrors(400, 404)

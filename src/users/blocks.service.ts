@@ -27,7 +27,8 @@ export class BlocksService {
     if (blockerId === blockedId) throw AppError.validation('You cannot block yourself');
     if (!(await this.users.exists(blockedId))) throw AppError.notFound('User');
     const { created, unfriended } = await this.dataSource.transaction(async (tx) => {
-      const inserted = await queryRows<unknown>(tx, 
+      const inserted = await queryRows<unknown>(
+        tx,
         'INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING blocker_id',
         [blockerId, blockedId],
       );
@@ -35,16 +36,22 @@ export class BlocksService {
         .createQueryBuilder()
         .delete()
         .from(Friendship)
-        .where('(user_id = :a AND friend_id = :b) OR (user_id = :b AND friend_id = :a)', { a: blockerId, b: blockedId })
+        .where('(user_id = :a AND friend_id = :b) OR (user_id = :b AND friend_id = :a)', {
+          a: blockerId,
+          b: blockedId,
+        })
         .execute();
       await tx
         .createQueryBuilder()
         .update(FriendRequest)
         .set({ status: 'declined', respondedAt: () => 'now()' })
-        .where(`status = 'pending' AND ((from_user_id = :a AND to_user_id = :b) OR (from_user_id = :b AND to_user_id = :a))`, {
-          a: blockerId,
-          b: blockedId,
-        })
+        .where(
+          `status = 'pending' AND ((from_user_id = :a AND to_user_id = :b) OR (from_user_id = :b AND to_user_id = :a))`,
+          {
+            a: blockerId,
+            b: blockedId,
+          },
+        )
         .execute();
       return { created: inserted.length > 0, unfriended: (unfriended.affected ?? 0) > 0 };
     });
@@ -68,7 +75,8 @@ export class BlocksService {
       params.push(at, id);
       after = 'AND (b.created_at, b.blocked_id) < ($3, $4)';
     }
-    const rows = await queryRows<{ id: string; username: string; display_name: string; created_at: Date }>(this.dataSource, 
+    const rows = await queryRows<{ id: string; username: string; display_name: string; created_at: Date }>(
+      this.dataSource,
       `SELECT u.id, u.username, u.display_name, b.created_at
          FROM blocks b JOIN users u ON u.id = b.blocked_id
         WHERE b.blocker_id = $1 ${after}
@@ -78,14 +86,20 @@ export class BlocksService {
     return toPage(
       rows,
       limit,
-      (r) => ({ userId: r.id, username: r.username, displayName: r.display_name, createdAt: new Date(r.created_at).toISOString() }),
+      (r) => ({
+        userId: r.id,
+        username: r.username,
+        displayName: r.display_name,
+        createdAt: new Date(r.created_at).toISOString(),
+      }),
       (r) => encodeCursor([new Date(r.created_at).toISOString(), r.id]),
     );
   }
 
   /** True when either user has blocked the other. */
   async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
-    const rows = await queryRows<unknown>(this.dataSource, 
+    const rows = await queryRows<unknown>(
+      this.dataSource,
       `SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1) LIMIT 1`,
       [a, b],
     );

@@ -1,11 +1,22 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import type { Relation } from 'typeorm';
 import { User } from './user.entity.js';
 
 export type FriendRequestStatus = 'pending' | 'accepted' | 'declined';
 
 @Entity('friend_requests')
-@Index('uq_friend_requests_pending', ['fromUserId', 'toUserId'], { unique: true, where: `status = 'pending'` })
+@Index('uq_friend_requests_pending', ['fromUserId', 'toUserId'], {
+  unique: true,
+  where: `status = 'pending'`,
+})
 @Index('ix_friend_requests_to', ['toUserId', 'status'])
 export class FriendRequest {
   @PrimaryGeneratedColumn('uuid')

@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
@@ -44,8 +51,16 @@ export class FriendsController {
   @ApiOperation({ summary: 'Pending friend requests to and from the caller' })
   @ApiOkResponse({ type: FriendRequestPageDto })
   @ApiErrors(400)
-  async requests(@CurrentUser() auth: AuthUser, @Query() query: FriendRequestsQueryDto): Promise<FriendRequestPageDto> {
-    const page = await this.friends.listRequests(auth.userId, query.direction, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+  async requests(
+    @CurrentUser() auth: AuthUser,
+    @Query() query: FriendRequestsQueryDto,
+  ): Promise<FriendRequestPageDto> {
+    const page = await this.friends.listRequests(
+      auth.userId,
+      query.direction,
+      query.limit ?? DEFAULT_PAGE_SIZE,
+      query.cursor,
+    );
     return { items: page.items.map((r) => FriendRequestDto.from(r)), nextCursor: page.nextCursor };
   }
 

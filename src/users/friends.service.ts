@@ -42,13 +42,18 @@ export class FriendsService {
       throw AppError.forbidden('You cannot send a friend request to this user');
     }
     if (await this.areFriends(fromUserId, toUserId)) throw AppError.conflict('You are already friends');
-    const reverse = await this.requests.findOne({ where: { fromUserId: toUserId, toUserId: fromUserId, status: 'pending' } });
+    const reverse = await this.requests.findOne({
+      where: { fromUserId: toUserId, toUserId: fromUserId, status: 'pending' },
+    });
     if (reverse) return { request: await this.accept(fromUserId, reverse.id), created: false };
     try {
-      const request = await this.requests.save(this.requests.create({ fromUserId, toUserId, status: 'pending' }));
+      const request = await this.requests.save(
+        this.requests.create({ fromUserId, toUserId, status: 'pending' }),
+      );
       return { request, created: true };
     } catch (error) {
-      if (isUniqueViolation(error)) throw AppError.conflict('A friend request to this user is already pending');
+      if (isUniqueViolation(error))
+        throw AppError.conflict('A friend request to this user is already pending');
       throw error;
     }
   }
@@ -67,8 +72,17 @@ export class FriendsService {
       const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
       qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at, id });
     }
-    const rows = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
-    return toPage(rows, limit, (r) => r, (r) => encodeCursor([r.createdAt.toISOString(), r.id]));
+    const rows = await qb
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    return toPage(
+      rows,
+      limit,
+      (r) => r,
+      (r) => encodeCursor([r.createdAt.toISOString(), r.id]),
+    );
   }
 
   /** Accepts a pending request addressed to the caller and creates the friendship both ways. */
@@ -104,7 +118,8 @@ export class FriendsService {
       `INSERT INTO friendships (user_id, friend_id) VALUES ($1, $2), ($2, $1) ON CONFLICT DO NOTHING RETURNING user_id`,
       [a, b],
     );
-    if (rows.length > 0) this.events.emit(FriendshipChangedEvent.event, new FriendshipChangedEvent(a, b, true));
+    if (rows.length > 0)
+      this.events.emit(FriendshipChangedEvent.event, new FriendshipChangedEvent(a, b, true));
     return rows.length > 0;
   }
 
@@ -125,7 +140,8 @@ export class FriendsService {
       params.push(username);
       after = 'AND u.username_key > $3';
     }
-    const rows = await queryRows<(FriendRow & { username_key: string })>(this.dataSource, 
+    const rows = await queryRows<FriendRow & { username_key: string }>(
+      this.dataSource,
       `SELECT u.id, u.username, u.username_key, u.display_name, u.created_at, f.created_at AS since
          FROM friendships f JOIN users u ON u.id = f.friend_id
         WHERE f.user_id = $1 AND u.deactivated_at IS NULL ${after}
@@ -157,7 +173,10 @@ export class FriendsService {
       .createQueryBuilder()
       .delete()
       .from(Friendship)
-      .where('(user_id = :a AND friend_id = :b) OR (user_id = :b AND friend_id = :a)', { a: userId, b: friendId })
+      .where('(user_id = :a AND friend_id = :b) OR (user_id = :b AND friend_id = :a)', {
+        a: userId,
+        b: friendId,
+      })
       .execute();
     const removed = (result.affected ?? 0) > 0;
     if (removed) {
@@ -174,7 +193,10 @@ export class FriendsService {
    * Everything direct messaging needs to know about a pair, in one round trip: whether the
    * recipient is an active user, whether either blocked the other, whether they are friends.
    */
-  async relation(userId: string, otherId: string): Promise<{ exists: boolean; blocked: boolean; friends: boolean }> {
+  async relation(
+    userId: string,
+    otherId: string,
+  ): Promise<{ exists: boolean; blocked: boolean; friends: boolean }> {
     const [row] = await queryRows<{ exists: boolean; blocked: boolean; friends: boolean }>(
       this.dataSource,
       `SELECT EXISTS (SELECT 1 FROM users WHERE id = $2 AND deactivated_at IS NULL) AS exists,
@@ -194,11 +216,16 @@ export class FriendsService {
         WHERE f.user_id = $1 AND u.deactivated_at IS NULL ORDER BY u.username_key LIMIT 5000`,
       [userId],
     );
-    return rows.map((r) => ({ id: r.id, username: r.username, lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at) : null }));
+    return rows.map((r) => ({
+      id: r.id,
+      username: r.username,
+      lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at) : null,
+    }));
   }
 
   async friendIdsOf(userId: string): Promise<string[]> {
-    const rows = await queryRows<{ friend_id: string }>(this.dataSource, 
+    const rows = await queryRows<{ friend_id: string }>(
+      this.dataSource,
       'SELECT friend_id FROM friendships WHERE user_id = $1',
       [userId],
     );
@@ -215,7 +242,8 @@ export class FriendsService {
     if (!request || (request.toUserId !== userId && request.fromUserId !== userId)) {
       throw AppError.notFound('Friend request');
     }
-    if (request.toUserId !== userId) throw AppError.forbidden('Only the recipient can answer a friend request');
+    if (request.toUserId !== userId)
+      throw AppError.forbidden('Only the recipient can answer a friend request');
     if (request.status !== 'pending') throw AppError.conflict(`Friend request is already ${request.status}`);
     return request;
   }

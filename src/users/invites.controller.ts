@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
@@ -46,7 +55,11 @@ export class InvitesController {
   @ApiOperation({ summary: 'Create a friend invite (a code and a link to share, also as a QR code)' })
   @ApiCreatedResponse({ type: InviteDto })
   @ApiErrors(400)
-  async create(@CurrentUser() auth: AuthUser, @Body() body: CreateInviteDto, @Req() req: Request): Promise<InviteDto> {
+  async create(
+    @CurrentUser() auth: AuthUser,
+    @Body() body: CreateInviteDto,
+    @Req() req: Request,
+  ): Promise<InviteDto> {
     const { invite, url } = await this.invites.create(auth.userId, body, originOf(req));
     return { code: invite.code, url, multiUse: invite.multiUse, expiresAt: invite.expiresAt.toISOString() };
   }

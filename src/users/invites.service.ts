@@ -20,7 +20,11 @@ export class InvitesService {
     private readonly config: AppConfig,
   ) {}
 
-  async create(creatorId: string, options: { multiUse?: boolean; expiresInSeconds?: number }, origin: string): Promise<{ invite: FriendInvite; url: string }> {
+  async create(
+    creatorId: string,
+    options: { multiUse?: boolean; expiresInSeconds?: number },
+    origin: string,
+  ): Promise<{ invite: FriendInvite; url: string }> {
     const repo = this.dataSource.getRepository(FriendInvite);
     const invite = await repo.save(
       repo.create({
@@ -37,7 +41,12 @@ export class InvitesService {
   async qr(code: string, origin: string): Promise<Buffer> {
     const invite = await this.dataSource.getRepository(FriendInvite).findOneBy({ code });
     if (!invite) throw AppError.notFound('Invite');
-    return QRCode.toBuffer(this.urlOf(invite.code, origin), { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 320 });
+    return QRCode.toBuffer(this.urlOf(invite.code, origin), {
+      type: 'png',
+      errorCorrectionLevel: 'M',
+      margin: 2,
+      width: 320,
+    });
   }
 
   /**
@@ -48,7 +57,8 @@ export class InvitesService {
     const invite = await this.dataSource.getRepository(FriendInvite).findOneBy({ code });
     if (!invite) throw AppError.notFound('Invite');
     if (invite.creatorId === userId) throw AppError.validation('You cannot accept your own invite');
-    if (await this.blocks.isBlockedEitherWay(userId, invite.creatorId)) throw AppError.forbidden('You cannot accept this invite');
+    if (await this.blocks.isBlockedEitherWay(userId, invite.creatorId))
+      throw AppError.forbidden('You cannot accept this invite');
     const spent = await queryRows<{ code: string }>(
       this.dataSource,
       `UPDATE friend_invites SET uses = uses + 1
@@ -56,7 +66,9 @@ export class InvitesService {
       [code],
     );
     if (spent.length === 0) {
-      throw AppError.conflict(invite.expiresAt.getTime() <= Date.now() ? 'This invite has expired' : 'This invite was already used');
+      throw AppError.conflict(
+        invite.expiresAt.getTime() <= Date.now() ? 'This invite has expired' : 'This invite was already used',
+      );
     }
     await this.friends.makeFriends(invite.creatorId, userId);
     return { friendId: invite.creatorId };

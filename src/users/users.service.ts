@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_SIZE,
+  encodeCursor,
+  type Page,
+  toPage,
+} from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { queryRows } from '../database/sql.js';
 import { createHash } from 'node:crypto';
@@ -56,7 +62,11 @@ export class UsersService {
    * host's profile. A username already taken by someone else gets a stable suffix. `reactivate`
    * (service provisioning) brings a deactivated user back; sign-ins never do.
    */
-  async upsertExternal(externalId: string, profile: { username: string; displayName?: string }, reactivate = false): Promise<{ user: User; created: boolean }> {
+  async upsertExternal(
+    externalId: string,
+    profile: { username: string; displayName?: string },
+    reactivate = false,
+  ): Promise<{ user: User; created: boolean }> {
     const base = sanitizeUsername(profile.username, externalId);
     const candidates = [base, `${base.slice(0, 25)}_${shortHash(externalId)}`];
     for (const username of candidates) {
@@ -69,7 +79,13 @@ export class UsersService {
              deactivated_at = CASE WHEN $5 THEN NULL ELSE users.deactivated_at END,
              updated_at = now()
            RETURNING id, (xmax = 0) AS inserted`,
-          [username, username.toLowerCase(), (profile.displayName?.trim() || username).slice(0, 64), externalId, reactivate],
+          [
+            username,
+            username.toLowerCase(),
+            (profile.displayName?.trim() || username).slice(0, 64),
+            externalId,
+            reactivate,
+          ],
         );
         const user = await this.users.findOneByOrFail({ id: row!.id });
         if (!row!.inserted && user.username !== base) {
@@ -140,8 +156,16 @@ export class UsersService {
       const [after] = decodeCursor(cursor, ['string'] as const);
       qb.andWhere('u.username_key > :after', { after });
     }
-    const rows = await qb.orderBy('u.username_key', 'ASC').limit(limit + 1).getMany();
-    return toPage(rows, limit, (u) => u, (u) => encodeCursor([u.usernameKey]));
+    const rows = await qb
+      .orderBy('u.username_key', 'ASC')
+      .limit(limit + 1)
+      .getMany();
+    return toPage(
+      rows,
+      limit,
+      (u) => u,
+      (u) => encodeCursor([u.usernameKey]),
+    );
   }
 
   /** Records that the user was last seen now (their last socket went away). */

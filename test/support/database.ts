@@ -50,7 +50,9 @@ export async function provisionDatabase(): Promise<TestDatabase> {
         const building = `${template}_build`;
         await admin.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
         await admin.query(`CREATE DATABASE ${building}`);
-        const ds = await new DataSource(dataSourceOptions({ url: withDatabase(serverUrl, building) }, 2)).initialize();
+        const ds = await new DataSource(
+          dataSourceOptions({ url: withDatabase(serverUrl, building) }, 2),
+        ).initialize();
         await migrate(ds);
         await ds.destroy();
         await admin.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
@@ -59,7 +61,8 @@ export async function provisionDatabase(): Promise<TestDatabase> {
           "SELECT datname FROM pg_database WHERE datname LIKE 'relay\\_tpl\\_%' AND datname NOT LIKE '%\\_build' AND datname <> $1",
           [template],
         );
-        for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
+        for (const { datname } of stale.rows)
+          await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
       }
       await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     } finally {

@@ -16,21 +16,46 @@ export const uniqueName = (prefix = 'user'): string =>
   `${prefix}_${(++counter).toString(36)}${randomBytes(3).toString('hex')}`;
 
 /** Registers a fresh user through the API. */
-export async function registerUser(t: TestApp, overrides: { username?: string; password?: string; displayName?: string } = {}): Promise<TestUser> {
+export async function registerUser(
+  t: TestApp,
+  overrides: { username?: string; password?: string; displayName?: string } = {},
+): Promise<TestUser> {
   const username = overrides.username ?? uniqueName();
   const password = overrides.password ?? 'correct-horse-1';
   const res = await t.http
     .post('/api/v1/auth/register')
     .send({ username, password, ...(overrides.displayName ? { displayName: overrides.displayName } : {}) })
     .expect(201);
-  const body = res.body as { user: { id: string }; accessToken: string; refreshToken: string; sessionId: string };
-  return { id: body.user.id, username, password, accessToken: body.accessToken, refreshToken: body.refreshToken, sessionId: body.sessionId };
+  const body = res.body as {
+    user: { id: string };
+    accessToken: string;
+    refreshToken: string;
+    sessionId: string;
+  };
+  return {
+    id: body.user.id,
+    username,
+    password,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    sessionId: body.sessionId,
+  };
 }
 
-export const bearer = (u: { accessToken: string }): [string, string] => ['Authorization', `Bearer ${u.accessToken}`];
+export const bearer = (u: { accessToken: string }): [string, string] => [
+  'Authorization',
+  `Bearer ${u.accessToken}`,
+];
 
 /** Makes two users friends through the friend-request flow. */
 export async function befriend(t: TestApp, a: TestUser, b: TestUser): Promise<void> {
-  const req = await t.http.post('/api/v1/friends/requests').set(...bearer(a)).send({ userId: b.id }).expect(201);
-  await t.http.post(`/api/v1/friends/requests/${(req.body as { id: string }).id}/accept`).set(...bearer(b)).expect(200);
+  const req = await t.http
+    .post('/api/v1/friends/requests')
+    .set(...bearer(a))
+    .send({ userId: b.id })
+    .expect(201);
+  await t.http
+    .post(`/api/v1/friends/requests/${(req.body as { id: string }).id}/accept`)
+    .set(...bearer(b))
+    .expect(200);
 }

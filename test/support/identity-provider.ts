@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
-type Key = { kid: string; alg: 'RS256' | 'ES256'; privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']; jwk: JWK };
+type Key = {
+  kid: string;
+  alg: 'RS256' | 'ES256';
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  jwk: JWK;
+};
 
 /**
  * A host system's identity provider for tests, on 127.0.0.1: a JWKS endpoint, an RFC 7662
@@ -61,7 +66,11 @@ export class TestIdentityProvider {
   }
 
   /** A JWT signed by the newest key (or the given kid); `claims` override the defaults (iss, aud, exp, …). */
-  async token(sub: string, claims: Record<string, unknown> = {}, options: { kid?: string } = {}): Promise<string> {
+  async token(
+    sub: string,
+    claims: Record<string, unknown> = {},
+    options: { kid?: string } = {},
+  ): Promise<string> {
     const key = options.kid ? this.keys.find((k) => k.kid === options.kid)! : this.keys.at(-1)!;
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({
@@ -85,7 +94,14 @@ export class TestIdentityProvider {
   /** An opaque token the introspection endpoint will describe. */
   opaqueToken(sub: string, active = true, extra: Record<string, unknown> = {}): string {
     const token = `opaque-${sub}-${Math.random().toString(36).slice(2)}`;
-    this.opaque.set(token, { active, sub, username: `o_${sub}`, exp: Math.floor(Date.now() / 1000) + 600, aud: this.audience, ...extra });
+    this.opaque.set(token, {
+      active,
+      sub,
+      username: `o_${sub}`,
+      exp: Math.floor(Date.now() / 1000) + 600,
+      aud: this.audience,
+      ...extra,
+    });
     return token;
   }
 

@@ -2,7 +2,8 @@ import { afterEach } from '@jest/globals';
 import { io, type Socket } from 'socket.io-client';
 import type { TestApp } from './app.js';
 
-export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
+export type Ack<T = unknown> =
+  { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 export interface ConnectOptions {
   origin?: string;
@@ -37,7 +38,12 @@ export function connect(t: TestApp, token: string | null, options: ConnectOption
 }
 
 /** Emits with an ack and waits for it. */
-export async function call<T = unknown>(socket: Socket, event: string, payload?: unknown, timeoutMs = 10_000): Promise<Ack<T>> {
+export async function call<T = unknown>(
+  socket: Socket,
+  event: string,
+  payload?: unknown,
+  timeoutMs = 10_000,
+): Promise<Ack<T>> {
   return (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
 }
 
@@ -49,7 +55,12 @@ export function record<T = unknown>(socket: Socket, event: string): T[] {
 }
 
 /** Waits for the first event matching `match`. */
-export function waitFor<T = unknown>(socket: Socket, event: string, match: (p: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
+export function waitFor<T = unknown>(
+  socket: Socket,
+  event: string,
+  match: (p: T) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, handler);

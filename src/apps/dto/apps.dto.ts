@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  MaxLength,
+} from 'class-validator';
 import { MESSAGE_TYPES, type MessageType } from '../../messaging/message.entity.js';
 import { BODY_CEILING } from '../../messaging/dto/message.dto.js';
 
@@ -37,7 +47,10 @@ export class PushDto {
   @IsUUID()
   groupId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Every member of an org unit of the tenant, and of the units below it' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Every member of an org unit of the tenant, and of the units below it',
+  })
   @IsOptional()
   @IsUUID()
   orgUnitId?: string;
@@ -52,7 +65,11 @@ export class PushDto {
   @MaxLength(BODY_CEILING)
   body!: string;
 
-  @ApiPropertyOptional({ enum: ['all', 'active'], default: 'all', description: 'active: only users with a connected session marked active' })
+  @ApiPropertyOptional({
+    enum: ['all', 'active'],
+    default: 'all',
+    description: 'active: only users with a connected session marked active',
+  })
   @IsOptional()
   @IsIn(['all', 'active'])
   sessions?: 'all' | 'active';

@@ -13,7 +13,8 @@ import {
 import { MeDto, UsernameFieldDto } from '../../users/dto/user.dto.js';
 import type { Session } from '../session.entity.js';
 
-export const PASSWORD_RULE = 'password must be 8-128 characters with at least one letter and one digit or symbol';
+export const PASSWORD_RULE =
+  'password must be 8-128 characters with at least one letter and one digit or symbol';
 
 export class DeviceDto {
   @ApiProperty({ maxLength: 128, example: '5f0c3c1e-device' })
@@ -88,7 +89,8 @@ export class RefreshDto {
 
 export class AuthResultDto {
   @ApiProperty({ type: MeDto }) user!: MeDto;
-  @ApiProperty({ description: 'Bearer token for REST and the socket handshake (15 min)' }) accessToken!: string;
+  @ApiProperty({ description: 'Bearer token for REST and the socket handshake (15 min)' })
+  accessToken!: string;
   @ApiProperty({ description: 'Single-use; exchange at /auth/refresh for a new pair' }) refreshToken!: string;
   @ApiProperty({ format: 'uuid' }) sessionId!: string;
 }
@@ -100,7 +102,8 @@ export class TokenPairDto {
 }
 
 export class WsTicketDto {
-  @ApiProperty({ description: 'Single-use socket handshake ticket: io(url, {auth: {token}})' }) token!: string;
+  @ApiProperty({ description: 'Single-use socket handshake ticket: io(url, {auth: {token}})' })
+  token!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
 }
 

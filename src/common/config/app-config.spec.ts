@@ -70,7 +70,9 @@ describe('AppConfig', () => {
   });
 
   it('requires JWT_SECRET in production', () => {
-    expect(() => AppConfig.load({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required when NODE_ENV=production/);
+    expect(() => AppConfig.load({ NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET: required when NODE_ENV=production/,
+    );
   });
 
   it('generates a JWT secret once under DATA_DIR in development and reuses it', () => {

@@ -183,7 +183,10 @@ function crossCheck(e: Environment): string[] {
   if (Boolean(e.AUTH_INTROSPECTION_CLIENT_ID) !== Boolean(e.AUTH_INTROSPECTION_CLIENT_SECRET)) {
     problems.push('AUTH_INTROSPECTION_CLIENT_ID/AUTH_INTROSPECTION_CLIENT_SECRET: set both or neither');
   }
-  for (const key of (e.SERVICE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)) {
+  for (const key of (e.SERVICE_API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)) {
     if (key.length < 16) problems.push('SERVICE_API_KEYS: every key must be at least 16 characters');
   }
   if (e.AUTH_JWKS_URL && (!e.AUTH_ISSUER || !e.AUTH_AUDIENCE)) {

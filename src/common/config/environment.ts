@@ -98,7 +98,9 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString() SERVICE_API_KEYS?: string;
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s]+[^/\s]$/, { message: 'PUBLIC_URL must be an http(s) URL without a trailing slash' })
+  @Matches(/^https?:\/\/[^\s]+[^/\s]$/, {
+    message: 'PUBLIC_URL must be an http(s) URL without a trailing slash',
+  })
   PUBLIC_URL?: string;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(86400000) NOTIFY_DELAY_MS = 5000;

@@ -17,7 +17,10 @@ describe('toAppError', () => {
   });
 
   it('maps body-parser errors', () => {
-    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, type: 'entity.too.large' });
+    const tooLarge = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      type: 'entity.too.large',
+    });
     expect(toAppError(tooLarge, () => undefined).code).toBe('PAYLOAD_TOO_LARGE');
     const parse = Object.assign(new Error('Unexpected token'), { status: 400, type: 'entity.parse.failed' });
     expect(toAppError(parse, () => undefined).code).toBe('VALIDATION_FAILED');
@@ -42,7 +45,11 @@ describe('loggable', () => {
       detail: 'Key (username_key)=(alice) already exists.',
     });
     const out = loggable(dbError);
-    expect(out).toMatchObject({ type: 'QueryFailedError', message: 'duplicate key value violates unique constraint', code: '23505' });
+    expect(out).toMatchObject({
+      type: 'QueryFailedError',
+      message: 'duplicate key value violates unique constraint',
+      code: '23505',
+    });
     expect(JSON.stringify(out)).not.toMatch(/secret message body|argon2id|alice/);
   });
 });

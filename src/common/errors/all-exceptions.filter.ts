@@ -31,7 +31,12 @@ interface LowLevelHttpError {
 export function loggable(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };
   const code = (error as { code?: unknown }).code;
-  return { type: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), stack: error.stack };
+  return {
+    type: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    stack: error.stack,
+  };
 }
 
 /**
@@ -47,7 +52,7 @@ export function toAppError(error: unknown, log: (error: unknown) => void): AppEr
       const response = error.getResponse();
       const message =
         typeof response === 'object' && response !== null && 'message' in response
-          ? String((response).message)
+          ? String(response.message)
           : error.message;
       return new AppError(code, message);
     }
@@ -78,7 +83,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
     const error = toAppError(exception, (e) =>
-      this.logger.error({ err: loggable(e), requestId: req.id, route: `${req.method} ${req.path}` }, 'Unhandled error'),
+      this.logger.error(
+        { err: loggable(e), requestId: req.id, route: `${req.method} ${req.path}` },
+        'Unhandled error',
+      ),
     );
     if (res.headersSent) return;
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));

@@ -44,7 +44,11 @@ export async function validatePayload<T extends object>(dto: new () => T, payloa
     throw AppError.validation('payload must be an object');
   }
   const instance = plainToInstance(dto, payload, { enableImplicitConversion: false });
-  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  const errors = await validate(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  });
   if (errors.length > 0) throw validationError(errors);
   return instance;
 }

@@ -24,5 +24,7 @@ const DESCRIPTIONS: Record<number, string> = {
 /** Documents the error answers of a route, all in the one error shape. */
 export const ApiErrors = (...statuses: (keyof typeof DESCRIPTIONS)[]): MethodDecorator & ClassDecorator =>
   applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto })),
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto }),
+    ),
   );

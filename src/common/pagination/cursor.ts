@@ -57,11 +57,18 @@ export function decodeCursor<T extends readonly ('string' | 'number')[]>(
 }
 
 function malformed(): AppError {
-  return AppError.validation('cursor is malformed', { fields: [{ field: 'cursor', problems: ['malformed'] }] });
+  return AppError.validation('cursor is malformed', {
+    fields: [{ field: 'cursor', problems: ['malformed'] }],
+  });
 }
 
 /** Builds a page from `limit + 1` fetched rows. */
-export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, cursorOf: (row: R) => string): Page<T> {
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+  cursorOf: (row: R) => string,
+): Page<T> {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows[pageRows.length - 1];

@@ -51,7 +51,11 @@ export class RateLimitService {
       limiter = spec.burst
         ? new BurstyRateLimiter(
             steady,
-            this.create(`${spec.name}:burst`, spec.burst, Math.max(1, Math.ceil((spec.burst / spec.points) * spec.windowSeconds))),
+            this.create(
+              `${spec.name}:burst`,
+              spec.burst,
+              Math.max(1, Math.ceil((spec.burst / spec.points) * spec.windowSeconds)),
+            ),
           )
         : steady;
       this.limiters.set(id, limiter);

@@ -34,7 +34,8 @@ export class ClusterBus implements OnModuleInit, OnApplicationShutdown {
       }
       this.local.emit(name, payload);
     });
-    if (this.channels.size > 0) await this.subscriber.subscribe(...[...this.channels].map((c) => this.redis.prefix + c));
+    if (this.channels.size > 0)
+      await this.subscriber.subscribe(...[...this.channels].map((c) => this.redis.prefix + c));
   }
 
   /** Registers a handler for a channel on this node. */

@@ -1,5 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/cursor.js';
 import type { MemberRole } from '../../messaging/conversation-member.entity.js';
 import type { GroupVisibility } from '../group.entity.js';
@@ -42,7 +56,10 @@ export class CreateGroupDto {
   @IsBoolean()
   membersCanInvite?: boolean;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'A tenant the creator belongs to; its applications may push to the group' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'A tenant the creator belongs to; its applications may push to the group',
+  })
   @IsOptional()
   @IsUUID()
   tenantId?: string;
@@ -77,7 +94,12 @@ export class GroupDto {
   @ApiProperty() memberCount!: number;
   @ApiProperty({ format: 'uuid' }) conversationId!: string;
   @ApiProperty({ format: 'uuid', type: String, nullable: true }) tenantId!: string | null;
-  @ApiProperty({ enum: ['owner', 'admin', 'member'], nullable: true, type: String, description: 'The caller’s role, null when not a member' })
+  @ApiProperty({
+    enum: ['owner', 'admin', 'member'],
+    nullable: true,
+    type: String,
+    description: 'The caller’s role, null when not a member',
+  })
   myRole!: MemberRole | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
@@ -115,7 +137,10 @@ export class AddGroupMembersDto {
 }
 
 export class SetRoleDto {
-  @ApiProperty({ enum: ['owner', 'admin', 'member'], description: 'owner transfers ownership (the old owner becomes admin)' })
+  @ApiProperty({
+    enum: ['owner', 'admin', 'member'],
+    description: 'owner transfers ownership (the old owner becomes admin)',
+  })
   @IsIn(['owner', 'admin', 'member'])
   role!: MemberRole;
 }

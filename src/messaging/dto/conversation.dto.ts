@@ -8,7 +8,11 @@ import { MessageDto } from './message.dto.js';
 export class ConversationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ['direct', 'group', 'org', 'app'] }) type!: ConversationType;
-  @ApiProperty({ type: String, nullable: true, description: 'For direct conversations, the peer’s display name' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'For direct conversations, the peer’s display name',
+  })
   title!: string | null;
   @ApiPropertyOptional({ format: 'uuid' }) peerId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) groupId?: string;
@@ -66,7 +70,12 @@ export class SyncDto {
   @IsObject()
   cursors?: Record<string, number>;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: MAX_PAGE_SIZE, description: 'Messages per conversation' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: MAX_PAGE_SIZE,
+    description: 'Messages per conversation',
+  })
   @IsOptional()
   @Transform(clampLimit)
   @IsInt()

@@ -140,7 +140,8 @@ export class MessageDto {
 
 export class MessageRangeDto {
   @ApiProperty({ type: [MessageDto] }) items!: MessageDto[];
-  @ApiProperty({ description: 'More messages exist beyond this page in the direction of travel' }) hasMore!: boolean;
+  @ApiProperty({ description: 'More messages exist beyond this page in the direction of travel' })
+  hasMore!: boolean;
 }
 
 const toInt = ({ value }: { value: unknown }): unknown =>

@@ -1,6 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import type { TenantRole } from '../tenant.entity.js';
 
 export class CreateTenantDto {
@@ -119,5 +133,8 @@ export class QuotaDto {
 export class QuotaUsageDto {
   @ApiProperty({ type: Number, nullable: true }) appPushesPerDay!: number | null;
   @ApiProperty({ type: Number, nullable: true }) messagesPerDay!: number | null;
-  @ApiProperty({ example: { appPushes: 12, messages: 3 } }) usedToday!: { appPushes: number; messages: number };
+  @ApiProperty({ example: { appPushes: 12, messages: 3 } }) usedToday!: {
+    appPushes: number;
+    messages: number;
+  };
 }

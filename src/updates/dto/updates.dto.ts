@@ -6,7 +6,8 @@ import { PLATFORM_PATTERN, VERSION_PATTERN } from '../version.js';
 
 const PLATFORM_RULE = 'platform must match ^[a-z0-9][a-z0-9_-]{0,31}$';
 const VERSION_RULE = 'version must be 1-4 dot-separated integers';
-const toBool = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 /** Multipart fields of a release upload (strings on the wire). */
 export class CreateReleaseDto {
@@ -67,7 +68,10 @@ export class UpdateCheckQueryDto {
 
 export class UpdateCheckDto {
   @ApiProperty() updateAvailable!: boolean;
-  @ApiProperty({ description: 'A newer mandatory release exists, or the version is below the platform’s minimum' }) mandatory!: boolean;
+  @ApiProperty({
+    description: 'A newer mandatory release exists, or the version is below the platform’s minimum',
+  })
+  mandatory!: boolean;
   @ApiProperty({ type: ReleaseDto, nullable: true }) latest!: ReleaseDto | null;
 }
 
@@ -120,7 +124,9 @@ export class RegisterDeviceDto {
   @ApiPropertyOptional({ example: 'fr-FR' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$/, { message: 'deviceLocale must be a locale like en-GB' })
+  @Matches(/^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$/, {
+    message: 'deviceLocale must be a locale like en-GB',
+  })
   deviceLocale?: string;
 }
 
@@ -176,5 +182,6 @@ export class ClientKeyDto {
 export class ClientKeySecretDto {
   @ApiProperty() keyId!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ description: 'Shown once: the HMAC-SHA256 secret clients sign requests with' }) secret!: string;
+  @ApiProperty({ description: 'Shown once: the HMAC-SHA256 secret clients sign requests with' })
+  secret!: string;
 }
