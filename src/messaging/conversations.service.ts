@@ -422,36 +422,42 @@ export class ConversationsService {
 
   /** Moves the caller's read (and with it delivered) watermark forward, never back, never past lastSeq. */
   async markRead(userId: string, conversationId: string, seq: number): Promise<number> {
-    await this.requireMember(conversationId, userId);
-    const [row] = await queryRows<{ read_seq: string }>(
-      this.dataSource,
-      `UPDATE conversation_members m
-          SET read_seq = GREATEST(m.read_seq, LEAST($3::bigint, c.last_seq)),
-              delivered_seq = GREATEST(m.delivered_seq, LEAST($3::bigint, c.last_seq))
-         FROM conversations c
-        WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
-        RETURNING m.read_seq`,
-      [conversationId, userId, seq],
-    );
-    const readSeq = Number(row?.read_seq ?? 0);
-    this.events.emit(ReceiptEvent.event, new ReceiptEvent(conversationId, userId, undefined, readSeq));
-    return readSeq;
+    return this.moveWatermark(userId, conversationId, seq, 'read');
   }
 
   async markDelivered(userId: string, conversationId: string, seq: number): Promise<number> {
+    return this.moveWatermark(userId, conversationId, seq, 'delivered');
+  }
+
+  /**
+   * Moves a member's watermark forward, never back and never past lastSeq; reading also delivers.
+   * Raises a receipt with the watermark it ends at.
+   */
+  private async moveWatermark(
+    userId: string,
+    conversationId: string,
+    seq: number,
+    kind: 'read' | 'delivered',
+  ): Promise<number> {
     await this.requireMember(conversationId, userId);
-    const [row] = await queryRows<{ delivered_seq: string }>(
+    const delivered = 'delivered_seq = GREATEST(m.delivered_seq, LEAST($3::bigint, c.last_seq))';
+    const read = 'read_seq = GREATEST(m.read_seq, LEAST($3::bigint, c.last_seq))';
+    const [row] = await queryRows<{ seq: string }>(
       this.dataSource,
-      `UPDATE conversation_members m
-          SET delivered_seq = GREATEST(m.delivered_seq, LEAST($3::bigint, c.last_seq))
+      `UPDATE conversation_members m SET ${kind === 'read' ? `${read}, ${delivered}` : delivered}
          FROM conversations c
         WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
-        RETURNING m.delivered_seq`,
+        RETURNING m.${kind}_seq AS seq`,
       [conversationId, userId, seq],
     );
-    const deliveredSeq = Number(row?.delivered_seq ?? 0);
-    this.events.emit(ReceiptEvent.event, new ReceiptEvent(conversationId, userId, deliveredSeq, undefined));
-    return deliveredSeq;
+    const at = Number(row?.seq ?? 0);
+    this.events.emit(
+      ReceiptEvent.event,
+      kind === 'read'
+        ? new ReceiptEvent(conversationId, userId, undefined, at)
+        : new ReceiptEvent(conversationId, userId, at, undefined),
+    );
+    return at;
   }
 
   private async insertMembers(
