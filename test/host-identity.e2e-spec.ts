@@ -145,6 +145,15 @@ describe('living inside a host system', () => {
       idp.setDown(false);
       await me(fresh).expect(200);
     });
+    it('a socket signed in with a host token closes when that token expires', async () => {
+      const sub = `exp-${randomUUID().slice(0, 6)}`;
+      const token = idp.opaqueToken(sub, true, { exp: Math.floor(Date.now() / 1000) + 2 });
+      const s = await sockets.open(t, token);
+      const openedAt = Date.now();
+      const reason = await new Promise<string>((resolve) => s.on('disconnect', resolve));
+      expect(reason).toBe('io server disconnect');
+      expect(Date.now() - openedAt).toBeLessThan(3500);
+    }, 10_000);
   });
 
   describe('service API', () => {
