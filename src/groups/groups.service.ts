@@ -1,8 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
-import { queryRows } from '../database/sql.js';
 import type { MemberRole } from '../messaging/conversation-member.entity.js';
 import { ConversationPolicies } from '../messaging/conversation-policies.js';
 import { type ConversationRef, ConversationsService } from '../messaging/conversations.service.js';
@@ -57,7 +57,7 @@ export class GroupsService implements OnModuleInit {
     if (dto.tenantId)
       await this.tenants.requireRole(actorId, dto.tenantId.toLowerCase(), ['owner', 'admin', 'member']);
     const group = await this.dataSource.transaction(async (tx) => {
-      const id = (await queryRows<{ id: string }>(tx, 'SELECT gen_random_uuid() AS id'))[0]!.id;
+      const id = randomUUID();
       const conversation = await this.conversations.create(
         tx,
         { type: 'group', title: dto.name.trim(), groupId: id },
@@ -248,7 +248,7 @@ export class GroupsService implements OnModuleInit {
         .getOne();
       let created = false;
       if (!group) {
-        const id = (await queryRows<{ id: string }>(tx, 'SELECT gen_random_uuid() AS id'))[0]!.id;
+        const id = randomUUID();
         const conversation = await this.conversations.create(
           tx,
           { type: 'group', title: name, groupId: id },
@@ -269,18 +269,10 @@ export class GroupsService implements OnModuleInit {
       group.nameKey = name.toLowerCase();
       group.maxMembers = Math.max(group.maxMembers, unique.length);
       await repo.save(group);
-      const current =
-        (await this.conversations.membersOfMany(tx, [group.conversationId])).get(group.conversationId) ??
-        new Set<string>();
-      const joined = await this.conversations.addMembersTx(
+      const { joined, left } = await this.conversations.setMembersTx(
         tx,
         group.conversationId,
-        unique.filter((id) => !current.has(id)),
-      );
-      const left = await this.conversations.removeMembersTx(
-        tx,
-        group.conversationId,
-        [...current].filter((id) => !unique.includes(id)),
+        new Set(unique),
       );
       return { group, created, joined, left };
     });

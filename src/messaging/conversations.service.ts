@@ -149,6 +149,32 @@ export class ConversationsService {
     return removed.map((r) => r.user_id);
   }
 
+  /**
+   * Makes the conversation's members exactly `desired`, inside the caller's transaction; returns who
+   * joined and who left (announce them after the commit). `current` saves the lookup when the caller
+   * already holds the members.
+   */
+  async setMembersTx(
+    tx: EntityManager,
+    conversationId: string,
+    desired: Set<string>,
+    current?: Set<string>,
+  ): Promise<{ joined: string[]; left: string[] }> {
+    const have =
+      current ?? (await this.membersOfMany(tx, [conversationId])).get(conversationId) ?? new Set<string>();
+    const joined = await this.addMembersTx(
+      tx,
+      conversationId,
+      [...desired].filter((id) => !have.has(id)),
+    );
+    const left = await this.removeMembersTx(
+      tx,
+      conversationId,
+      [...have].filter((id) => !desired.has(id)),
+    );
+    return { joined, left };
+  }
+
   /** Adds members in a transaction of its own and announces them. */
   async addMembers(
     conversationId: string,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
@@ -52,7 +53,7 @@ export class OrgUnitsService implements OnModuleInit {
     return this.dataSource.transaction(async (tx) => {
       await this.tenants.lock(tx, tenantId);
       if (parentId) await this.unitInTenant(tx, parentId, tenantId);
-      const unitId = (await queryRows<{ id: string }>(tx, 'SELECT gen_random_uuid() AS id'))[0]!.id;
+      const unitId = randomUUID();
       const conversation = await this.conversations.create(
         tx,
         { type: 'org', title: name.trim(), orgUnitId: unitId },
@@ -268,11 +269,12 @@ export class OrgUnitsService implements OnModuleInit {
     for (const d of desired) want.get(d.conversation_id)?.add(d.user_id);
     const changes: Change[] = [];
     for (const [conversationId, users] of want) {
-      const have = current.get(conversationId) ?? new Set<string>();
-      const join = [...users].filter((u) => !have.has(u));
-      const leave = [...have].filter((u) => !users.has(u));
-      const joined = await this.conversations.addMembersTx(tx, conversationId, join);
-      const left = await this.conversations.removeMembersTx(tx, conversationId, leave);
+      const { joined, left } = await this.conversations.setMembersTx(
+        tx,
+        conversationId,
+        users,
+        current.get(conversationId) ?? new Set<string>(),
+      );
       if (joined.length || left.length) changes.push({ conversationId, joined, left });
     }
     return changes;
