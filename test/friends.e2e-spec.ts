@@ -23,14 +23,17 @@ describe('users, friends and blocks', () => {
       ).body.items as { id: string }[]
     ).map((f) => f.id);
 
+  /** Sends a friend request from one user to another. */
+  const request = (from: TestUser, to: { id: string }) =>
+    t.http
+      .post('/api/v1/friends/requests')
+      .set(...bearer(from))
+      .send({ userId: to.id });
+
   it('request → accept → both sides list each other → remove', async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
-    const sent = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(201);
+    const sent = await request(a, b).expect(201);
     expect(sent.body).toEqual({
       id: expect.any(String),
       fromUserId: a.id,
@@ -121,37 +124,21 @@ describe('users, friends and blocks', () => {
   it('decline leaves no friendship and allows a new request later', async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
-    const sent = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(201);
+    const sent = await request(a, b).expect(201);
     const declined = await t.http
       .post(`/api/v1/friends/requests/${sent.body.id}/decline`)
       .set(...bearer(b))
       .expect(200);
     expect(declined.body.status).toBe('declined');
     expect(await friendIds(a)).toEqual([]);
-    await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(201);
+    await request(a, b).expect(201);
   });
 
   it('a request crossing a pending one the other way accepts it', async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
-    const ab = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(201);
-    const ba = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(b))
-      .send({ userId: a.id })
-      .expect(200);
+    const ab = await request(a, b).expect(201);
+    const ba = await request(b, a).expect(200);
     expect(ba.body).toMatchObject({ id: ab.body.id, status: 'accepted' });
     expect(await friendIds(a)).toEqual([b.id]);
   });
@@ -159,11 +146,7 @@ describe('users, friends and blocks', () => {
   it('refuses requests to self, unknown users, duplicates, existing friends and bad ids', async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
-    const self = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: a.id })
-      .expect(400);
+    const self = await request(a, a).expect(400);
     expect(self.body.code).toBe('VALIDATION_FAILED');
     const unknown = await t.http
       .post('/api/v1/friends/requests')
@@ -171,16 +154,8 @@ describe('users, friends and blocks', () => {
       .send({ userId: randomUUID() })
       .expect(404);
     expect(unknown.body.code).toBe('NOT_FOUND');
-    await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(201);
-    const dup = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(409);
+    await request(a, b).expect(201);
+    const dup = await request(a, b).expect(409);
     expect(dup.body.code).toBe('CONFLICT');
     const bad = await t.http
       .post('/api/v1/friends/requests')
@@ -204,25 +179,14 @@ describe('users, friends and blocks', () => {
 
     const c = await registerUser(t);
     await befriend(t, a, c);
-    const again = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(c))
-      .send({ userId: a.id })
-      .expect(409);
+    const again = await request(c, a).expect(409);
     expect(again.body.message).toMatch(/already friends/);
   });
 
   it('concurrent duplicate requests create exactly one', async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        t.http
-          .post('/api/v1/friends/requests')
-          .set(...bearer(a))
-          .send({ userId: b.id }),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 5 }, () => request(a, b)));
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
   });
 
@@ -242,17 +206,9 @@ describe('users, friends and blocks', () => {
     expect(await friendIds(a)).toEqual([]);
     expect(await friendIds(b)).toEqual([]);
 
-    const fromBlocked = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(403);
+    const fromBlocked = await request(a, b).expect(403);
     expect(fromBlocked.body.code).toBe('FORBIDDEN');
-    await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(b))
-      .send({ userId: a.id })
-      .expect(403);
+    await request(b, a).expect(403);
 
     const list = await t.http
       .get('/api/v1/blocks')
@@ -287,21 +243,13 @@ describe('users, friends and blocks', () => {
       .delete(`/api/v1/blocks/${a.id}`)
       .set(...bearer(b))
       .expect(204);
-    await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(201);
+    await request(a, b).expect(201);
   });
 
   it('blocking cancels pending requests between the two', async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
-    const req = await t.http
-      .post('/api/v1/friends/requests')
-      .set(...bearer(a))
-      .send({ userId: b.id })
-      .expect(201);
+    const req = await request(a, b).expect(201);
     await t.http
       .post(`/api/v1/blocks/${a.id}`)
       .set(...bearer(b))
