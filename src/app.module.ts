@@ -18,6 +18,7 @@ import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { ProvisioningModule } from './provisioning/provisioning.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 import { UpdatesModule } from './updates/updates.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -38,6 +39,7 @@ export class AppModule {
         RedisModule,
         RateLimitModule,
         DatabaseModule,
+        RealtimeModule,
         UsersModule,
         AuthModule,
         MessagingModule,

@@ -4,6 +4,11 @@ import { MessagingModule } from '../messaging/messaging.module.js';
 import { OrgsModule } from '../orgs/orgs.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminController } from './admin.controller.js';
+import { AdminStatsService } from './admin-stats.service.js';
 
-@Module({ imports: [UsersModule, AuthModule, MessagingModule, OrgsModule], controllers: [AdminController] })
+@Module({
+  imports: [UsersModule, AuthModule, MessagingModule, OrgsModule],
+  controllers: [AdminController],
+  providers: [AdminStatsService],
+})
 export class AdminModule {}

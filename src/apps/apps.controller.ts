@@ -9,7 +9,7 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { type AuthUser, CurrentUser, Public } from '../auth/auth-context.js';
+import { type AuthUser, CurrentUser, Public } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import type { App } from './app.entity.js';

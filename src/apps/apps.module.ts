@@ -1,24 +1,17 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { MessagingModule } from '../messaging/messaging.module.js';
 import { OrgsModule } from '../orgs/orgs.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { App, AppMute } from './app.entity.js';
+import { AppChannelsService } from './app-channels.service.js';
 import { AppsController } from './apps.controller.js';
+import { AppsRepository } from './apps.repository.js';
 import { AppsService } from './apps.service.js';
 
 @Module({
-  imports: [
-    UsersModule,
-    AuthModule,
-    MessagingModule,
-    OrgsModule,
-    GroupsModule,
-    TypeOrmModule.forFeature([App, AppMute]),
-  ],
+  imports: [UsersModule, AuthModule, MessagingModule, OrgsModule, GroupsModule],
   controllers: [AppsController],
-  providers: [AppsService],
+  providers: [AppsRepository, AppChannelsService, AppsService],
 })
 export class AppsModule {}

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { SessionsService } from '../auth/sessions.service.js';
 import { AppError } from '../common/errors/app-error.js';
-import { queryRows } from '../database/sql.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { MessagesService } from '../messaging/messages.service.js';
 import { PresenceService } from '../messaging/presence.service.js';
 import { OrgUnitsService } from '../orgs/org-units.service.js';
 import { TenantsService } from '../orgs/tenants.service.js';
 import { UsersService } from '../users/users.service.js';
-import { App, AppMute } from './app.entity.js';
+import type { App } from './app.entity.js';
+import { AppChannelsService } from './app-channels.service.js';
+import { AppsRepository } from './apps.repository.js';
 import type { PushDto, PushResultDto, PushSkippedDto } from './dto/apps.dto.js';
 
 const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
@@ -19,7 +19,8 @@ const newKey = (): string => `rk_${randomBytes(32).toString('base64url')}`;
 @Injectable()
 export class AppsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly apps: AppsRepository,
+    private readonly channels: AppChannelsService,
     private readonly tenants: TenantsService,
     private readonly units: OrgUnitsService,
     private readonly groups: GroupsService,
@@ -32,16 +33,13 @@ export class AppsService {
   async create(actorId: string, tenantId: string, name: string): Promise<{ app: App; apiKey: string }> {
     await this.tenants.requireRole(actorId, tenantId, ['owner', 'admin']);
     const apiKey = newKey();
-    const repo = this.dataSource.getRepository(App);
-    const app = await repo.save(repo.create({ tenantId, name: name.trim(), keyHash: hashKey(apiKey) }));
+    const app = await this.apps.insert(tenantId, name.trim(), hashKey(apiKey));
     return { app, apiKey };
   }
 
   async list(actorId: string, tenantId: string): Promise<App[]> {
     await this.tenants.requireRole(actorId, tenantId, ['owner', 'admin']);
-    return this.dataSource
-      .getRepository(App)
-      .find({ where: { tenantId }, order: { createdAt: 'ASC' }, take: 500 });
+    return this.apps.listByTenant(tenantId, 500);
   }
 
   /** A new key; the old one stops working at once. */
@@ -49,25 +47,20 @@ export class AppsService {
     const app = await this.visible(actorId, appId);
     await this.tenants.requireRole(actorId, app.tenantId, ['owner', 'admin']);
     const apiKey = newKey();
-    app.keyHash = hashKey(apiKey);
-    app.keyRotatedAt = new Date();
-    await this.dataSource.getRepository(App).save(app);
-    return { app, apiKey };
+    return { app: await this.apps.replaceKey(app.id, hashKey(apiKey)), apiKey };
   }
 
   /** The app an X-App-Key belongs to; UNAUTHORIZED for a missing or wrong key. */
   async authenticate(key: string | undefined): Promise<App> {
     if (!key || key.length > 256) throw AppError.unauthorized('Missing or invalid X-App-Key');
-    const app = await this.dataSource.getRepository(App).findOneBy({ keyHash: hashKey(key) });
+    const app = await this.apps.findByKeyHash(hashKey(key));
     if (!app) throw AppError.unauthorized('Missing or invalid X-App-Key');
     return app;
   }
 
   async mute(userId: string, appId: string, muted: boolean): Promise<void> {
     await this.existing(appId);
-    const repo = this.dataSource.getRepository(AppMute);
-    if (muted) await repo.createQueryBuilder().insert().values({ appId, userId }).orIgnore().execute();
-    else await repo.delete({ appId, userId });
+    await this.apps.setMuted(appId, userId, muted);
   }
 
   /**
@@ -85,7 +78,7 @@ export class AppsService {
     const skipped: PushSkippedDto[] = [];
     const candidates = new Set<string>();
     if (dto.toUserIds) {
-      const ids = [...new Set(dto.toUserIds.map((id) => id.toLowerCase()))];
+      const ids = [...new Set(dto.toUserIds)];
       const known = new Set(
         (await this.users.findMany(ids)).filter((u) => !u.deactivatedAt).map((u) => u.id),
       );
@@ -95,14 +88,12 @@ export class AppsService {
       }
     }
     if (dto.groupId)
-      for (const id of await this.groups.memberIdsInTenant(app.tenantId, dto.groupId.toLowerCase()))
-        candidates.add(id);
+      for (const id of await this.groups.memberIdsInTenant(app.tenantId, dto.groupId)) candidates.add(id);
     if (dto.orgUnitId)
-      for (const id of await this.units.subtreeMemberIds(app.tenantId, dto.orgUnitId.toLowerCase()))
-        candidates.add(id);
+      for (const id of await this.units.subtreeMemberIds(app.tenantId, dto.orgUnitId)) candidates.add(id);
 
     const inTenant = await this.tenants.membersAmong(app.tenantId, [...candidates]);
-    const muted = await this.mutedAmong(app.id, [...candidates]);
+    const muted = await this.apps.mutedAmong(app.id, [...candidates]);
     let recipients: string[] = [];
     for (const id of candidates) {
       if (!inTenant.has(id)) skipped.push({ userId: id, reason: 'not_in_tenant' });
@@ -117,13 +108,12 @@ export class AppsService {
       recipients = recipients.filter((id) => active.has(id));
     }
 
+    const content = { type: dto.type ?? 'text', body: this.messages.checkBody(dto.body, false) } as const;
     await this.tenants.consume(app.tenantId, 'appPushes', recipients.length);
     let delivered: Map<string, { id: string }>;
     try {
-      delivered = await this.messages.deliverFromApp({ id: app.id, name: app.name }, recipients, {
-        type: dto.type ?? 'text',
-        body: dto.body,
-      });
+      const channels = await this.channels.ensure(app, recipients);
+      delivered = await this.messages.postFromApp(app.id, channels, content);
     } catch (error) {
       await this.tenants.refund(app.tenantId, 'appPushes', recipients.length);
       throw error;
@@ -136,18 +126,8 @@ export class AppsService {
     };
   }
 
-  private async mutedAmong(appId: string, userIds: string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const rows = await queryRows<{ user_id: string }>(
-      this.dataSource,
-      'SELECT user_id FROM app_mutes WHERE app_id = $1 AND user_id = ANY($2::uuid[])',
-      [appId, userIds],
-    );
-    return new Set(rows.map((r) => r.user_id));
-  }
-
   private async existing(appId: string): Promise<App> {
-    const app = await this.dataSource.getRepository(App).findOneBy({ id: appId });
+    const app = await this.apps.findById(appId);
     if (!app) throw AppError.notFound('App');
     return app;
   }

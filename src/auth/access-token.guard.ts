@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../common/errors/app-error.js';
-import { ADMIN_ONLY, type AuthenticatedRequest, IS_PUBLIC } from './auth-context.js';
+import { ADMIN_ONLY, type AuthenticatedRequest, IS_PUBLIC } from '../common/auth/auth-context.js';
 import { AuthService } from './auth.service.js';
 
 /**

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors } from '../common/http/api-errors.js';
-import { type AuthUser, CurrentUser, Public } from './auth-context.js';
+import { type AuthUser, CurrentUser, Public } from '../common/auth/auth-context.js';
 import { AuthService } from './auth.service.js';
 import {
   AuthResultDto,

@@ -6,7 +6,7 @@ import { OnceStore } from '../common/redis/once-store.js';
 import { MeDto } from '../users/dto/user.dto.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import type { AuthUser } from './auth-context.js';
+import type { AuthUser } from '../common/auth/auth-context.js';
 import type { AuthResultDto, LoginDto, RegisterDto, TokenPairDto } from './dto/auth.dto.js';
 import { ExternalAuthService } from './external-auth.service.js';
 import { PasswordService } from './password.service.js';

@@ -10,7 +10,7 @@ import {
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { UsersService } from '../users/users.service.js';
-import type { AuthUser } from './auth-context.js';
+import type { AuthUser } from '../common/auth/auth-context.js';
 import { SessionsService } from './sessions.service.js';
 
 const ASYMMETRIC = ['RS256', 'ES256', 'EdDSA'];

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
-import { type AuthUser, CurrentUser } from './auth-context.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { SessionDto, SessionListDto, UpdateSessionDto } from './dto/auth.dto.js';
 import { SessionsService } from './sessions.service.js';
 

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, Repository } from 'typeorm';
+import { DataSource, type EntityManager, IsNull, Repository } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { queryRows } from '../database/sql.js';
 import { AppError } from '../common/errors/app-error.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { Session, type SessionState } from './session.entity.js';
+import { SessionRevokedEvent } from './events/session-revoked.event.js';
 import { TokensService } from './tokens.service.js';
 
 export interface DeviceInfo {
@@ -18,16 +19,6 @@ export interface DeviceInfo {
 export interface ClientInfo {
   ip?: string;
   userAgent?: string;
-}
-
-/** Raised after a session is revoked; the gateway disconnects its sockets. */
-export class SessionRevokedEvent {
-  static readonly event = 'session.revoked';
-  constructor(
-    readonly sessionId: string,
-    readonly userId: string,
-    readonly reason: string,
-  ) {}
 }
 
 @Injectable()
@@ -164,19 +155,26 @@ export class SessionsService {
     return true;
   }
 
-  /** Revokes every live session of a user (deactivation, password change). */
-  async revokeAllOf(userId: string, reason: string): Promise<number> {
+  /**
+   * Revokes every live session of a user inside the caller's transaction (deactivation). Returns
+   * what to announce with {@link announceRevoked} once it commits.
+   */
+  async revokeAllOf(tx: EntityManager, userId: string, reason: string): Promise<SessionRevokedEvent[]> {
     const rows = await queryRows<{ id: string }>(
-      this.dataSource,
+      tx,
       `UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
       [userId, reason],
     );
-    for (const key of this.externalSessions.keys())
-      if (key.startsWith(`${userId}:`)) this.externalSessions.delete(key);
-    for (const row of rows) {
-      this.events.emit(SessionRevokedEvent.event, new SessionRevokedEvent(row.id, userId, reason));
+    return rows.map((row) => new SessionRevokedEvent(row.id, userId, reason));
+  }
+
+  /** After revocations committed: forget cached host sessions, disconnect their sockets. */
+  announceRevoked(revoked: SessionRevokedEvent[]): void {
+    for (const e of revoked) {
+      for (const [key, value] of this.externalSessions)
+        if (value.id === e.sessionId) this.externalSessions.delete(key);
+      this.events.emit(SessionRevokedEvent.event, e);
     }
-    return rows.length;
   }
 
   listLive(userId: string): Promise<Session[]> {

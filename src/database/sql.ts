@@ -1,14 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
+/** Where SQL runs: the pool, or the handle of a transaction in progress (always named `tx`). */
+export type Db = DataSource | EntityManager;
+
 /**
  * Runs SQL and returns its rows. TypeORM answers UPDATE/DELETE ... RETURNING with
  * `[rows, affectedCount]` but SELECT and INSERT with plain rows; this hides the difference.
  */
-export async function queryRows<T>(
-  db: DataSource | EntityManager,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
+export async function queryRows<T>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
   const result: unknown = await db.query(sql, params);
   if (
     Array.isArray(result) &&

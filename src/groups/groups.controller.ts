@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../common/pagination/cursor.js';
@@ -166,6 +166,6 @@ export class GroupsController {
     @UuidParam('id') id: string,
     @Body() body: InviteDto,
   ): Promise<void> {
-    await this.groups.invite(auth.userId, id, body.userId.toLowerCase());
+    await this.groups.invite(auth.userId, id, body.userId);
   }
 }

@@ -1,13 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import type { Socket } from 'socket.io';
 import { validatePayload } from '../common/errors/validation.js';
 import { type Ack, ack } from '../common/socket-ack.js';
-import type { SocketData } from '../messaging/socket-events.js';
+import type { RelaySocket } from '../realtime/server-events.js';
 import { GroupIdDto, TopicInviteDto } from './dto/group.dto.js';
 import { GroupsService } from './groups.service.js';
-
-type RelaySocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
 /** Topic actions over Socket.IO, with the same rules as the REST routes. */
 @WebSocketGateway()
@@ -20,7 +17,7 @@ export class GroupsGateway {
   subscribe(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
     return ack(this.logger, async () => {
       const dto = await validatePayload(GroupIdDto, payload);
-      await this.groups.subscribe(socket.data.auth.userId, dto.groupId.toLowerCase());
+      await this.groups.subscribe(socket.data.auth.userId, dto.groupId);
       return {};
     });
   }
@@ -29,7 +26,7 @@ export class GroupsGateway {
   unsubscribe(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
     return ack(this.logger, async () => {
       const dto = await validatePayload(GroupIdDto, payload);
-      await this.groups.unsubscribe(socket.data.auth.userId, dto.groupId.toLowerCase());
+      await this.groups.unsubscribe(socket.data.auth.userId, dto.groupId);
       return {};
     });
   }
@@ -38,7 +35,7 @@ export class GroupsGateway {
   invite(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
     return ack(this.logger, async () => {
       const dto = await validatePayload(TopicInviteDto, payload);
-      await this.groups.invite(socket.data.auth.userId, dto.groupId.toLowerCase(), dto.userId.toLowerCase());
+      await this.groups.invite(socket.data.auth.userId, dto.groupId, dto.userId);
       return {};
     });
   }

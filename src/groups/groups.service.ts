@@ -4,8 +4,9 @@ import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { MemberRole } from '../messaging/conversation-member.entity.js';
-import { ConversationPolicies } from '../messaging/conversation-policies.js';
-import { type ConversationRef, ConversationsService } from '../messaging/conversations.service.js';
+import { ConversationAccess } from '../messaging/conversation-access.service.js';
+import type { ConversationRef } from '../messaging/conversations.repository.js';
+import { ConversationsService } from '../messaging/conversations.service.js';
 import { TenantsService } from '../orgs/tenants.service.js';
 import { BlocksService } from '../users/blocks.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -15,7 +16,7 @@ import { Group } from './group.entity.js';
 const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
 
 /**
- * Private groups and public/private topics. Every use case starts from {@link access}: what the
+ * Private groups and public/private topics. Every use case starts from {@link groupFor}: what the
  * caller's role in the group is, with private groups invisible (NOT_FOUND) to non-members.
  */
 @Injectable()
@@ -23,21 +24,21 @@ export class GroupsService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly conversations: ConversationsService,
-    private readonly policies: ConversationPolicies,
+    private readonly access: ConversationAccess,
     private readonly users: UsersService,
     private readonly blocks: BlocksService,
     private readonly tenants: TenantsService,
   ) {}
 
   onModuleInit(): void {
-    this.policies.register('group', {
+    this.access.registerPolicy('group', {
       resolve: async (userId, groupId) => {
-        const { group, role } = await this.access(userId, groupId);
+        const { group, role } = await this.groupFor(userId, groupId);
         await this.checkPoster(group, role);
-        return (await this.conversations.ref(group.conversationId))!;
+        return (await this.access.ref(group.conversationId))!;
       },
       canPost: async (userId, conversation: ConversationRef) => {
-        const { group, role } = await this.access(userId, conversation.groupId!, 'Conversation');
+        const { group, role } = await this.groupFor(userId, conversation.groupId!, 'Conversation');
         await this.checkPoster(group, role);
       },
     });
@@ -45,17 +46,14 @@ export class GroupsService implements OnModuleInit {
 
   async create(actorId: string, dto: CreateGroupDto): Promise<GroupDto> {
     const maxMembers = dto.maxMembers ?? 500;
-    const memberIds = [...new Set((dto.memberIds ?? []).map((id) => id.toLowerCase()))].filter(
-      (id) => id !== actorId,
-    );
+    const memberIds = [...new Set(dto.memberIds ?? [])].filter((id) => id !== actorId);
     if (memberIds.length + 1 > maxMembers) {
       throw AppError.validation(`At most ${maxMembers} members`, {
         fields: [{ field: 'memberIds', problems: [`more than maxMembers (${maxMembers})`] }],
       });
     }
     await this.requireUsers(memberIds);
-    if (dto.tenantId)
-      await this.tenants.requireRole(actorId, dto.tenantId.toLowerCase(), ['owner', 'admin', 'member']);
+    if (dto.tenantId) await this.tenants.requireRole(actorId, dto.tenantId, ['owner', 'admin', 'member']);
     const group = await this.dataSource.transaction(async (tx) => {
       const id = randomUUID();
       const conversation = await this.conversations.create(
@@ -73,17 +71,21 @@ export class GroupsService implements OnModuleInit {
           visibility: dto.visibility ?? 'private',
           membersCanInvite: dto.membersCanInvite ?? false,
           maxMembers,
-          tenantId: dto.tenantId?.toLowerCase() ?? null,
+          tenantId: dto.tenantId ?? null,
           conversationId: conversation.id,
         }),
       );
     });
-    this.conversations.announceJoined(group.conversationId, [actorId, ...memberIds]);
+    this.conversations.announce({
+      conversationId: group.conversationId,
+      joined: [actorId, ...memberIds],
+      left: [],
+    });
     return this.view(group, 'owner', memberIds.length + 1);
   }
 
   async get(actorId: string, groupId: string): Promise<GroupDto> {
-    const { group, role } = await this.access(actorId, groupId);
+    const { group, role } = await this.groupFor(actorId, groupId);
     return this.view(group, role);
   }
 
@@ -115,7 +117,7 @@ export class GroupsService implements OnModuleInit {
     groupId: string,
     patch: { name?: string; topic?: string | null; membersCanInvite?: boolean },
   ): Promise<GroupDto> {
-    const { group, role } = await this.access(actorId, groupId);
+    const { group, role } = await this.groupFor(actorId, groupId);
     this.requireManager(role);
     if (patch.name !== undefined) {
       group.name = patch.name.trim();
@@ -129,13 +131,13 @@ export class GroupsService implements OnModuleInit {
 
   /** Deletes the group, its conversation and its messages (owner only). */
   async delete(actorId: string, groupId: string): Promise<void> {
-    const { group, role } = await this.access(actorId, groupId);
+    const { group, role } = await this.groupFor(actorId, groupId);
     if (role !== 'owner') throw AppError.forbidden('Only the owner can delete the group');
     const members = await this.dataSource.transaction(async (tx) => {
       await tx.getRepository(Group).delete({ id: group.id });
-      return this.conversations.delete(group.conversationId, tx);
+      return this.conversations.delete(tx, group.conversationId);
     });
-    this.conversations.announceLeft(group.conversationId, members);
+    this.conversations.announce({ conversationId: group.conversationId, joined: [], left: members });
   }
 
   async members(
@@ -144,7 +146,7 @@ export class GroupsService implements OnModuleInit {
     limit: number,
     cursor?: string,
   ): Promise<Page<GroupMemberDto>> {
-    const { group } = await this.access(actorId, groupId);
+    const { group } = await this.groupFor(actorId, groupId);
     const page = await this.conversations.listMembers(group.conversationId, limit, cursor);
     return {
       items: page.items.map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt.toISOString() })),
@@ -154,9 +156,9 @@ export class GroupsService implements OnModuleInit {
 
   /** Admins add members directly. */
   async addMembers(actorId: string, groupId: string, userIds: string[]): Promise<string[]> {
-    const { group, role } = await this.access(actorId, groupId);
+    const { group, role } = await this.groupFor(actorId, groupId);
     this.requireManager(role);
-    const ids = [...new Set(userIds.map((id) => id.toLowerCase()))];
+    const ids = [...new Set(userIds)];
     await this.requireUsers(ids);
     return this.conversations.addMembers(group.conversationId, ids, { capacity: group.maxMembers });
   }
@@ -166,8 +168,8 @@ export class GroupsService implements OnModuleInit {
    * owner or other admins; the owner leaves only after handing ownership over.
    */
   async removeMember(actorId: string, groupId: string, userId: string): Promise<void> {
-    const { group, role } = await this.access(actorId, groupId);
-    const targetRole = await this.conversations.roleOf(group.conversationId, userId);
+    const { group, role } = await this.groupFor(actorId, groupId);
+    const targetRole = await this.access.roleOf(group.conversationId, userId);
     if (!targetRole) throw AppError.notFound('Member');
     if (userId === actorId) {
       if (role === 'owner')
@@ -188,28 +190,28 @@ export class GroupsService implements OnModuleInit {
     userId: string,
     newRole: MemberRole,
   ): Promise<{ userId: string; role: MemberRole }> {
-    const { group, role } = await this.access(actorId, groupId);
+    const { group, role } = await this.groupFor(actorId, groupId);
     if (role !== 'owner') throw AppError.forbidden('Only the owner changes roles');
     if (userId === actorId)
       throw AppError.validation('The owner cannot change their own role; make someone else owner instead');
-    if (!(await this.conversations.roleOf(group.conversationId, userId))) throw AppError.notFound('Member');
+    if (!(await this.access.roleOf(group.conversationId, userId))) throw AppError.notFound('Member');
     await this.dataSource.transaction(async (tx) => {
-      await this.conversations.setRole(group.conversationId, userId, newRole, tx);
-      if (newRole === 'owner') await this.conversations.setRole(group.conversationId, actorId, 'admin', tx);
+      await this.conversations.setRole(tx, group.conversationId, userId, newRole);
+      if (newRole === 'owner') await this.conversations.setRole(tx, group.conversationId, actorId, 'admin');
     });
     return { userId, role: newRole };
   }
 
   /** Joins a public topic; a no-op for members. */
   async subscribe(actorId: string, groupId: string): Promise<void> {
-    const { group, role } = await this.access(actorId, groupId);
+    const { group, role } = await this.groupFor(actorId, groupId);
     if (group.visibility !== 'public') throw AppError.forbidden('Private groups are joined by invitation');
     if (role) return;
     await this.conversations.addMembers(group.conversationId, [actorId], { capacity: group.maxMembers });
   }
 
   async unsubscribe(actorId: string, groupId: string): Promise<void> {
-    const { group, role } = await this.access(actorId, groupId);
+    const { group, role } = await this.groupFor(actorId, groupId);
     if (group.visibility !== 'public')
       throw AppError.forbidden('Leave a private group with DELETE /groups/:id/members/:yourId');
     if (!role) return;
@@ -219,7 +221,7 @@ export class GroupsService implements OnModuleInit {
 
   /** Admins invite always; other members when the group allows it. The invitee joins at once. */
   async invite(actorId: string, groupId: string, userId: string): Promise<void> {
-    const { group, role } = await this.access(actorId, groupId);
+    const { group, role } = await this.groupFor(actorId, groupId);
     if (!role) throw AppError.forbidden('Only members can invite');
     if (!MANAGERS.includes(role) && !group.membersCanInvite)
       throw AppError.forbidden('Only admins can invite to this group');
@@ -269,15 +271,10 @@ export class GroupsService implements OnModuleInit {
       group.nameKey = name.toLowerCase();
       group.maxMembers = Math.max(group.maxMembers, unique.length);
       await repo.save(group);
-      const { joined, left } = await this.conversations.setMembersTx(
-        tx,
-        group.conversationId,
-        new Set(unique),
-      );
-      return { group, created, joined, left };
+      const change = await this.conversations.setMembersTx(tx, group.conversationId, new Set(unique));
+      return { group, created, change };
     });
-    this.conversations.announceJoined(result.group.conversationId, result.joined);
-    this.conversations.announceLeft(result.group.conversationId, result.left);
+    this.conversations.announce(result.change);
     return { group: await this.view(result.group, null), created: result.created };
   }
 
@@ -285,18 +282,18 @@ export class GroupsService implements OnModuleInit {
   async memberIdsInTenant(tenantId: string, groupId: string): Promise<string[]> {
     const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });
     if (!group || group.tenantId !== tenantId) throw AppError.notFound('Group');
-    return this.conversations.memberIds(group.conversationId);
+    return this.access.memberIds(group.conversationId);
   }
 
   /** The group and the caller's role in it; private groups do not exist for non-members. */
-  private async access(
+  private async groupFor(
     userId: string,
     groupId: string,
     what = 'Group',
   ): Promise<{ group: Group; role: MemberRole | null }> {
     const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });
     if (!group) throw AppError.notFound(what);
-    const role = await this.conversations.roleOf(group.conversationId, userId);
+    const role = await this.access.roleOf(group.conversationId, userId);
     if (!role && group.visibility === 'private') throw AppError.notFound(what);
     return { group, role };
   }
@@ -314,7 +311,7 @@ export class GroupsService implements OnModuleInit {
     const found = new Set((await this.users.findMany(ids)).filter((u) => !u.deactivatedAt).map((u) => u.id));
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length > 0) {
-      throw new AppError('NOT_FOUND', 'Some users do not exist', { userIds: missing.slice(0, 50) });
+      throw AppError.unknownIds('users', missing);
     }
   }
 
@@ -335,7 +332,7 @@ export class GroupsService implements OnModuleInit {
       .limit(limit + 1)
       .getMany();
     const [roles, counts] = await Promise.all([
-      this.conversations.rolesOf(
+      this.access.rolesOf(
         actorId,
         rows.map((g) => g.conversationId),
       ),

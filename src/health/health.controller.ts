@@ -1,10 +1,9 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
-import { Public } from '../auth/auth-context.js';
-import { RedisService } from '../common/redis/redis.service.js';
+import { Public } from '../common/auth/auth-context.js';
 import { SkipSignature } from '../updates/signature.guard.js';
+import { HealthService } from './health.service.js';
 
 class ReadinessDto {
   status!: 'ok' | 'unavailable';
@@ -17,10 +16,7 @@ class ReadinessDto {
 @SkipSignature()
 @Controller()
 export class HealthController {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly redis: RedisService,
-  ) {}
+  constructor(private readonly health: HealthService) {}
 
   @Get('healthz')
   @HttpCode(200)
@@ -37,13 +33,8 @@ export class HealthController {
     schema: { example: { status: 'unavailable', database: false, redis: null } },
   })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessDto> {
-    const database = await this.dataSource
-      .query('SELECT 1')
-      .then(() => true)
-      .catch(() => false);
-    const redis = this.redis.client ? await this.redis.ping() : null;
-    const ok = database && redis !== false;
-    res.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'unavailable', database, redis };
+    const readiness = await this.health.readiness();
+    res.status(readiness.status === 'ok' ? 200 : 503);
+    return readiness;
   }
 }

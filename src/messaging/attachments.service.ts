@@ -5,12 +5,12 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { displayFileName } from '../common/http/file-name.js';
-import { queryRows } from '../database/sql.js';
-import { Attachment } from './attachment.entity.js';
+import type { StoredAttachment } from './message.entity.js';
+import type { Attachment } from './attachment.entity.js';
+import { AttachmentsRepository } from './attachments.repository.js';
 
 /** Content types Relay will not store, whatever the client calls them. */
 const REFUSED_MIME = new Set([
@@ -34,7 +34,7 @@ export class AttachmentsService {
   readonly tmpDir: string;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly attachments: AttachmentsRepository,
     config: AppConfig,
   ) {
     this.dir = join(config.dataDir, 'attachments');
@@ -54,7 +54,7 @@ export class AttachmentsService {
       const id = randomUUID();
       await mkdir(this.dir, { recursive: true });
       await rename(file.path, join(this.dir, id));
-      return await this.dataSource.getRepository(Attachment).save({
+      return await this.attachments.insert({
         id,
         uploaderId,
         mime,
@@ -69,17 +69,25 @@ export class AttachmentsService {
 
   /** The file, for its uploader or a member of a conversation whose messages reference it. */
   async open(userId: string, id: string): Promise<{ attachment: Attachment; stream: ReadStream }> {
-    const [row] = await queryRows<{ id: string }>(
-      this.dataSource,
-      `SELECT a.id FROM attachments a
-        WHERE a.id = $1 AND (a.uploader_id = $2 OR EXISTS (
-          SELECT 1 FROM message_attachments ma
-            JOIN conversation_members cm ON cm.conversation_id = ma.conversation_id
-           WHERE ma.attachment_id = a.id AND cm.user_id = $2))`,
-      [id, userId],
-    );
-    if (!row) throw AppError.notFound('Attachment');
-    const attachment = await this.dataSource.getRepository(Attachment).findOneByOrFail({ id });
+    const attachment = await this.attachments.findVisible(userId, id);
+    if (!attachment) throw AppError.notFound('Attachment');
     return { attachment, stream: createReadStream(join(this.dir, attachment.id)) };
+  }
+
+  /** The attachments of a message being sent: each must be one the sender uploaded. */
+  async ownedBy(userId: string, ids: string[]): Promise<StoredAttachment[]> {
+    if (ids.length === 0) return [];
+    const unique = [...new Set(ids)];
+    const found = await this.attachments.findOwned(userId, unique);
+    if (found.length !== unique.length) {
+      throw AppError.validation('attachments must be files you uploaded', {
+        fields: [{ field: 'attachments', problems: ['unknown attachment id'] }],
+      });
+    }
+    const byId = new Map(found.map((a) => [a.id, a]));
+    return unique.map((id) => {
+      const a = byId.get(id)!;
+      return { id: a.id, mime: a.mime, size: a.size, name: a.name };
+    });
   }
 }

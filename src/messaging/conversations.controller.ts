@@ -1,13 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../common/pagination/cursor.js';
-import { ConversationsService } from './conversations.service.js';
 import { ConversationPageDto, SeqDto } from './dto/conversation.dto.js';
 import { MessageRangeDto, MessageRangeQueryDto } from './dto/message.dto.js';
-import { MessagesService } from './messages.service.js';
+import { HistoryService } from './history.service.js';
+import { InboxService } from './inbox.service.js';
+import { ReceiptsService } from './receipts.service.js';
 
 @ApiTags('conversations')
 @ApiBearerAuth()
@@ -15,8 +16,9 @@ import { MessagesService } from './messages.service.js';
 @Controller('conversations')
 export class ConversationsController {
   constructor(
-    private readonly conversations: ConversationsService,
-    private readonly messages: MessagesService,
+    private readonly inbox: InboxService,
+    private readonly history: HistoryService,
+    private readonly receipts: ReceiptsService,
   ) {}
 
   @Get()
@@ -26,7 +28,7 @@ export class ConversationsController {
   @ApiOkResponse({ type: ConversationPageDto })
   @ApiErrors(400)
   list(@CurrentUser() auth: AuthUser, @Query() query: PageQueryDto): Promise<ConversationPageDto> {
-    return this.conversations.list(auth.userId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return this.inbox.list(auth.userId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Get(':id/messages')
@@ -42,7 +44,7 @@ export class ConversationsController {
     @UuidParam('id') id: string,
     @Query() query: MessageRangeQueryDto,
   ): Promise<MessageRangeDto> {
-    return this.messages.range(auth.userId, id, {
+    return this.history.range(auth.userId, id, {
       afterSeq: query.afterSeq,
       beforeSeq: query.beforeSeq,
       limit: query.limit ?? DEFAULT_PAGE_SIZE,
@@ -59,6 +61,6 @@ export class ConversationsController {
     @UuidParam('id') id: string,
     @Body() body: SeqDto,
   ): Promise<void> {
-    await this.conversations.markRead(auth.userId, id, body.seq);
+    await this.receipts.markRead(auth.userId, id, body.seq);
   }
 }

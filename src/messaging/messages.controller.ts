@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
@@ -22,6 +22,7 @@ import {
   MessageRangeDto,
   SendMessageDto,
 } from './dto/message.dto.js';
+import { HistoryService } from './history.service.js';
 import { MessagesService } from './messages.service.js';
 
 @ApiTags('messages')
@@ -29,7 +30,10 @@ import { MessagesService } from './messages.service.js';
 @ApiErrors(401)
 @Controller()
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly history: HistoryService,
+  ) {}
 
   @Post('messages')
   @ApiOperation({
@@ -82,7 +86,7 @@ export class MessagesController {
   @ApiOkResponse({ type: MessageRangeDto })
   @ApiErrors(400)
   withUser(@CurrentUser() auth: AuthUser, @Query() query: DirectHistoryQueryDto): Promise<MessageRangeDto> {
-    return this.messages.withUser(auth.userId, query.with.toLowerCase(), {
+    return this.history.withUser(auth.userId, query.with, {
       afterSeq: query.afterSeq,
       beforeSeq: query.beforeSeq,
       limit: query.limit ?? DEFAULT_PAGE_SIZE,
@@ -121,6 +125,6 @@ export class MessagesController {
   @ApiOkResponse({ type: SyncResultDto })
   @ApiErrors(400)
   sync(@CurrentUser() auth: AuthUser, @Body() body: SyncDto): Promise<SyncResultDto> {
-    return this.messages.syncFor(auth.userId, body);
+    return this.history.syncFor(auth.userId, body);
   }
 }

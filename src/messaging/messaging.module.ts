@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,26 +7,31 @@ import multer from 'multer';
 import { AuthModule } from '../auth/auth.module.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
-import { Attachment, MessageAttachment } from './attachment.entity.js';
 import { AttachmentsController } from './attachments.controller.js';
+import { AttachmentsRepository } from './attachments.repository.js';
 import { AttachmentsService } from './attachments.service.js';
 import { ConnectionsController } from './connections.controller.js';
-import { ConversationPolicies } from './conversation-policies.js';
-import { Conversation } from './conversation.entity.js';
-import { ConversationMember } from './conversation-member.entity.js';
+import { ConversationAccess } from './conversation-access.service.js';
 import { ConversationsController } from './conversations.controller.js';
+import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
-import { Message } from './message.entity.js';
+import { DeliveryFanout } from './delivery.fanout.js';
+import { HistoryService } from './history.service.js';
+import { InboxService } from './inbox.service.js';
+import { MessageStore } from './message.store.js';
+import { MessageTargets } from './message-targets.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
 import { MessagingGateway } from './messaging.gateway.js';
+import { PresenceNotifier } from './presence.notifier.js';
 import { PresenceService } from './presence.service.js';
+import { ReceiptsService } from './receipts.service.js';
+import { SocketHandshake } from './socket-handshake.js';
 
 @Module({
   imports: [
     UsersModule,
     AuthModule,
-    TypeOrmModule.forFeature([Conversation, ConversationMember, Message, Attachment, MessageAttachment]),
     MulterModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
@@ -46,13 +50,23 @@ import { PresenceService } from './presence.service.js';
   ],
   controllers: [MessagesController, ConversationsController, AttachmentsController, ConnectionsController],
   providers: [
+    ConversationsRepository,
+    MessageStore,
+    AttachmentsRepository,
+    ConversationAccess,
     ConversationsService,
-    ConversationPolicies,
+    InboxService,
+    ReceiptsService,
+    MessageTargets,
     MessagesService,
+    HistoryService,
     AttachmentsService,
     PresenceService,
+    SocketHandshake,
+    PresenceNotifier,
+    DeliveryFanout,
     MessagingGateway,
   ],
-  exports: [ConversationsService, ConversationPolicies, MessagesService, PresenceService],
+  exports: [ConversationAccess, ConversationsService, MessagesService, MessageStore, PresenceService],
 })
 export class MessagingModule {}

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth-context.js';
+import { Public } from '../common/auth/auth-context.js';
 import { SkipSignature } from '../updates/signature.guard.js';
 import { MetricsService } from './metrics.service.js';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PresenceService } from '../messaging/presence.service.js';
-import { MessageCreatedEvent } from '../messaging/messaging.events.js';
+import { MessageCreatedEvent } from '../messaging/events/message-created.event.js';
 
 /** Prometheus metrics of this node (one registry per application instance). */
 @Injectable()

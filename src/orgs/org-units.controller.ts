@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import {
@@ -70,7 +70,7 @@ export class OrgUnitsController {
     return toOrgUnitDto(
       await this.units.update(auth.userId, id, {
         name: body.name,
-        parentId: body.parentId === undefined ? undefined : (body.parentId?.toLowerCase() ?? null),
+        parentId: body.parentId === undefined ? undefined : (body.parentId ?? null),
       }),
     );
   }

@@ -3,8 +3,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import { queryRows } from '../database/sql.js';
-import { ConversationPolicies } from '../messaging/conversation-policies.js';
-import { type ConversationRef, ConversationsService } from '../messaging/conversations.service.js';
+import { ConversationAccess } from '../messaging/conversation-access.service.js';
+import type { ConversationRef } from '../messaging/conversations.repository.js';
+import { ConversationsService, type MembershipChange } from '../messaging/conversations.service.js';
 import { OrgUnit, OrgUnitMember } from './org-unit.entity.js';
 import { TenantsService } from './tenants.service.js';
 
@@ -29,15 +30,15 @@ export class OrgUnitsService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly tenants: TenantsService,
     private readonly conversations: ConversationsService,
-    private readonly policies: ConversationPolicies,
+    private readonly access: ConversationAccess,
   ) {}
 
   onModuleInit(): void {
-    this.policies.register('org', {
+    this.access.registerPolicy('org', {
       resolve: async (userId, unitId) => {
         const unit = await this.unitFor(userId, unitId);
         await this.checkPoster(userId, unit.tenantId);
-        return (await this.conversations.ref(unit.conversationId))!;
+        return (await this.access.ref(unit.conversationId))!;
       },
       canPost: async (userId, conversation: ConversationRef) => {
         const unit = await this.dataSource.getRepository(OrgUnit).findOneBy({ id: conversation.orgUnitId! });
@@ -138,14 +139,14 @@ export class OrgUnitsService implements OnModuleInit {
       const announce = moved ? await this.syncConversations(tx, unit.tenantId) : [];
       return { unit: current, announce };
     });
-    this.announce(changed.announce);
+    this.conversations.announce(...changed.announce);
     return changed.unit;
   }
 
   async addMembers(actorId: string, unitId: string, userIds: string[]): Promise<string[]> {
     const unit = await this.unitFor(actorId, unitId);
     await this.tenants.requireRole(actorId, unit.tenantId, POSTERS);
-    const unique = [...new Set(userIds.map((id) => id.toLowerCase()))];
+    const unique = [...new Set(userIds)];
     const inTenant = await this.tenants.membersAmong(unit.tenantId, unique);
     const outside = unique.filter((id) => !inTenant.has(id));
     if (outside.length > 0) {
@@ -165,7 +166,7 @@ export class OrgUnitsService implements OnModuleInit {
         announce: await this.syncConversations(tx, unit.tenantId),
       };
     });
-    this.announce(result.announce);
+    this.conversations.announce(...result.announce);
     return result.added;
   }
 
@@ -178,7 +179,7 @@ export class OrgUnitsService implements OnModuleInit {
       if (!result.affected) throw AppError.notFound('Unit member');
       return this.syncConversations(tx, unit.tenantId);
     });
-    this.announce(announce);
+    this.conversations.announce(...announce);
   }
 
   /** Members of the unit, or (recursive) of the unit and every unit below it. */
@@ -245,7 +246,7 @@ export class OrgUnitsService implements OnModuleInit {
    * Makes every unit conversation of the tenant hold exactly the users of the unit's subtree.
    * Returns the changes to announce once the transaction commits.
    */
-  private async syncConversations(tx: EntityManager, tenantId: string): Promise<Change[]> {
+  private async syncConversations(tx: EntityManager, tenantId: string): Promise<MembershipChange[]> {
     const desired = await queryRows<{ conversation_id: string; user_id: string }>(
       tx,
       `WITH RECURSIVE tree AS (
@@ -267,29 +268,16 @@ export class OrgUnitsService implements OnModuleInit {
     const current = await this.conversations.membersOfMany(tx, conversationIds);
     const want = new Map<string, Set<string>>(conversationIds.map((id) => [id, new Set<string>()]));
     for (const d of desired) want.get(d.conversation_id)?.add(d.user_id);
-    const changes: Change[] = [];
+    const changes: MembershipChange[] = [];
     for (const [conversationId, users] of want) {
-      const { joined, left } = await this.conversations.setMembersTx(
+      const change = await this.conversations.setMembersTx(
         tx,
         conversationId,
         users,
         current.get(conversationId) ?? new Set<string>(),
       );
-      if (joined.length || left.length) changes.push({ conversationId, joined, left });
+      if (change.joined.length || change.left.length) changes.push(change);
     }
     return changes;
   }
-
-  private announce(changes: Change[]): void {
-    for (const c of changes) {
-      this.conversations.announceJoined(c.conversationId, c.joined);
-      this.conversations.announceLeft(c.conversationId, c.left);
-    }
-  }
-}
-
-interface Change {
-  conversationId: string;
-  joined: string[];
-  left: string[];
 }

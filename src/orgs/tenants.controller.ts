@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, type AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { AdminOnly, type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import {
@@ -67,7 +67,7 @@ export class TenantsController {
     @UuidParam('id') id: string,
     @Body() body: AddTenantMemberDto,
   ): Promise<TenantMemberDto> {
-    const m = await this.tenants.addMember(auth.userId, id, body.userId.toLowerCase(), body.role);
+    const m = await this.tenants.addMember(auth.userId, id, body.userId, body.role);
     return { tenantId: m.tenantId, userId: m.userId, role: m.role };
   }
 

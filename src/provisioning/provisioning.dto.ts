@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsUuid } from '../common/validation/is-uuid.js';
 
 export class UpsertServiceUserDto {
   @ApiProperty({ maxLength: 255, description: 'The host’s username; made into a valid Relay username' })
@@ -15,7 +16,7 @@ export class UpsertServiceUserDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'A tenant to make the user a member of' })
   @IsOptional()
-  @IsUUID()
+  @IsUuid()
   tenantId?: string;
 }
 

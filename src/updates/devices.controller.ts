@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AdminOnly, Public } from '../auth/auth-context.js';
+import { AdminOnly, Public } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination/cursor.js';
 import { ClientKeysService } from './client-keys.service.js';

@@ -26,7 +26,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { rm } from 'node:fs/promises';
-import { AdminOnly, Public } from '../auth/auth-context.js';
+import { AdminOnly, Public } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { validatePayload } from '../common/errors/validation.js';
 import { ApiErrors } from '../common/http/api-errors.js';

@@ -10,15 +10,10 @@ import { decodeCursor, encodeCursor, type Page, toPage } from '../common/paginat
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { queryRows } from '../database/sql.js';
 import type { CreateReleaseDto, ReleaseDto, UpdateCheckDto } from './dto/updates.dto.js';
+import { ReleasePublishedEvent } from './events/release-published.event.js';
 import type { HashedFile } from './hashing-storage.js';
 import { PlatformPolicy, Release } from './release.entity.js';
 import { compareVersions, parseVersion } from './version.js';
-
-/** A release was published; connected clients of its platform are told. */
-export class ReleasePublishedEvent {
-  static readonly event = 'release.published';
-  constructor(readonly release: ReleaseDto) {}
-}
 
 export const toReleaseDto = (r: Release): ReleaseDto => ({
   id: r.id,

@@ -1,31 +1,31 @@
 import { Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { type OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import type { Server, Socket } from 'socket.io';
+import { type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { AppConfig } from '../common/config/app-config.js';
+import { rooms } from '../realtime/rooms.js';
+import type { RelayServer, RelaySocket } from '../realtime/server-events.js';
+import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { ClientKeysService } from './client-keys.service.js';
 import { sha256Hex } from './client-signature.js';
-import { ReleasePublishedEvent } from './releases.service.js';
+import { ReleasePublishedEvent } from './events/release-published.event.js';
 import { PLATFORM_PATTERN } from './version.js';
-
-const platformRoom = (p: string) => `platform:${p}`;
 
 /**
  * The socket side of client updates: the handshake signature (with SIGNATURE_REQUIRED) and
  * `update:available` for clients of a platform (they name it in `auth.platform`).
  */
 @WebSocketGateway()
-export class UpdatesGateway implements OnGatewayInit {
-  @WebSocketServer() private readonly server!: Server;
+export class UpdatesGateway implements OnGatewayInit<RelayServer> {
   private readonly logger = new Logger(UpdatesGateway.name);
 
   constructor(
     private readonly keys: ClientKeysService,
+    private readonly emitter: SocketEmitter,
     private readonly config: AppConfig,
   ) {}
 
-  afterInit(server: Server): void {
-    server.use((socket: Socket, next) => {
+  afterInit(server: RelayServer): void {
+    server.use((socket, next) => {
       this.admit(socket).then(
         () => next(),
         () => next(new Error('SIGNATURE_INVALID')),
@@ -33,7 +33,7 @@ export class UpdatesGateway implements OnGatewayInit {
     });
   }
 
-  private async admit(socket: Socket): Promise<void> {
+  private async admit(socket: RelaySocket): Promise<void> {
     const auth = (socket.handshake.auth ?? {}) as { signature?: Record<string, unknown>; platform?: unknown };
     if (this.config.signatureRequired) {
       const s = auth.signature ?? {};
@@ -48,12 +48,12 @@ export class UpdatesGateway implements OnGatewayInit {
       });
     }
     if (typeof auth.platform === 'string' && PLATFORM_PATTERN.test(auth.platform))
-      await socket.join(platformRoom(auth.platform));
+      await socket.join(rooms.platform(auth.platform));
   }
 
   @OnEvent(ReleasePublishedEvent.event)
   onPublished(e: ReleasePublishedEvent): void {
-    this.server.to(platformRoom(e.release.platform)).emit('update:available', e.release);
+    this.emitter.toPlatform(e.release.platform, 'update:available', e.release);
     this.logger.log(`Release ${e.release.platform} ${e.release.version} published`);
   }
 }

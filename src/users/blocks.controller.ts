@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../common/pagination/cursor.js';

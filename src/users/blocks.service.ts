@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, type Page, toPage } from '../common/paginat
 import { Block } from './block.entity.js';
 import { FriendRequest } from './friend-request.entity.js';
 import { Friendship } from './friendship.entity.js';
-import { FriendshipChangedEvent } from './friendship.events.js';
+import { FriendshipChangedEvent } from './friendship-changed.event.js';
 import { UsersService } from './users.service.js';
 import type { BlockDto } from './dto/friends.dto.js';
 

@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../database/pg-errors.js';
 import { BlocksService } from './blocks.service.js';
 import { FriendRequest } from './friend-request.entity.js';
 import { Friendship } from './friendship.entity.js';
-import { FriendshipChangedEvent } from './friendship.events.js';
+import { FriendshipChangedEvent } from './friendship-changed.event.js';
 import { UsersService } from './users.service.js';
 import type { FriendDto } from './dto/friends.dto.js';
 

@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export type UserRole = 'user' | 'admin';
+import type { UserRole } from '../common/auth/auth-context.js';
+
+export type { UserRole };
 
 @Entity('users')
 export class User {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AuthUser, CurrentUser } from '../auth/auth-context.js';
+import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination/cursor.js';

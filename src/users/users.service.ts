@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
 import {
   decodeCursor,
@@ -116,9 +116,11 @@ export class UsersService {
     return new Map(users.map((u) => [u.externalId!, u.id]));
   }
 
-  /** Marks a user deactivated; returns false when there was no active user. */
-  async deactivate(id: string): Promise<boolean> {
-    const result = await this.users.update({ id, deactivatedAt: IsNull() }, { deactivatedAt: new Date() });
+  /** Marks a user deactivated inside the caller's transaction; false when there was no active user. */
+  async deactivate(tx: EntityManager, id: string): Promise<boolean> {
+    const result = await tx
+      .getRepository(User)
+      .update({ id, deactivatedAt: IsNull() }, { deactivatedAt: new Date() });
     return (result.affected ?? 0) > 0;
   }
 

@@ -6,12 +6,12 @@ import {
   IsIn,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   MaxLength,
 } from 'class-validator';
 import { MESSAGE_TYPES, type MessageType } from '../../messaging/message.entity.js';
 import { BODY_CEILING } from '../../messaging/dto/message.dto.js';
+import { IsUuid } from '../../common/validation/is-uuid.js';
 
 export const MAX_PUSH_USERS = 1000;
 
@@ -39,12 +39,12 @@ export class PushDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_PUSH_USERS, { message: `toUserIds: at most ${MAX_PUSH_USERS} recipients per push` })
-  @IsUUID('all', { each: true })
+  @IsUuid({ each: true })
   toUserIds?: string[];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Every member of a group of the app’s tenant' })
   @IsOptional()
-  @IsUUID()
+  @IsUuid()
   groupId?: string;
 
   @ApiPropertyOptional({
@@ -52,7 +52,7 @@ export class PushDto {
     description: 'Every member of an org unit of the tenant, and of the units below it',
   })
   @IsOptional()
-  @IsUUID()
+  @IsUuid()
   orgUnitId?: string;
 
   @ApiPropertyOptional({ enum: MESSAGE_TYPES, default: 'text' })

@@ -58,6 +58,10 @@ export class AppError extends Error {
   static conflict(message: string): AppError {
     return new AppError('CONFLICT', message);
   }
+  /** Ids the caller named that do not exist (at most 50 listed), in one shape everywhere. */
+  static unknownIds(what: string, ids: string[]): AppError {
+    return new AppError('NOT_FOUND', `Some ${what} do not exist`, { unknownIds: ids.slice(0, 50) });
+  }
   static rateLimited(retryAfterSeconds: number): AppError {
     return new AppError('RATE_LIMITED', 'Too many requests', { retryAfterSeconds }, retryAfterSeconds);
   }

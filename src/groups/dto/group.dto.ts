@@ -7,7 +7,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Max,
   MaxLength,
@@ -17,6 +16,7 @@ import {
 import { PageQueryDto } from '../../common/pagination/cursor.js';
 import type { MemberRole } from '../../messaging/conversation-member.entity.js';
 import type { GroupVisibility } from '../group.entity.js';
+import { IsUuid } from '../../common/validation/is-uuid.js';
 
 export const MAX_GROUP_MEMBERS = 10_000;
 
@@ -41,7 +41,7 @@ export class CreateGroupDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @IsUuid({ each: true })
   memberIds?: string[];
 
   @ApiPropertyOptional({ minimum: 2, maximum: MAX_GROUP_MEMBERS, default: 500 })
@@ -61,7 +61,7 @@ export class CreateGroupDto {
     description: 'A tenant the creator belongs to; its applications may push to the group',
   })
   @IsOptional()
-  @IsUUID()
+  @IsUuid()
   tenantId?: string;
 }
 
@@ -132,7 +132,7 @@ export class AddGroupMembersDto {
   @ApiProperty({ type: [String], format: 'uuid', maxItems: 1000 })
   @IsArray()
   @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @IsUuid({ each: true })
   userIds!: string[];
 }
 
@@ -147,16 +147,16 @@ export class SetRoleDto {
 
 export class InviteDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   userId!: string;
 }
 
 export class GroupIdDto {
-  @IsUUID()
+  @IsUuid()
   groupId!: string;
 }
 
 export class TopicInviteDto extends GroupIdDto {
-  @IsUUID()
+  @IsUuid()
   userId!: string;
 }

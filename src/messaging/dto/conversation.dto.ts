@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsObject, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import { clampLimit, MAX_PAGE_SIZE } from '../../common/pagination/cursor.js';
 import type { ConversationType } from '../conversation.entity.js';
 import { MessageDto } from './message.dto.js';
+import { IsUuid } from '../../common/validation/is-uuid.js';
 
 export class ConversationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -39,13 +40,13 @@ export class SeqDto {
 
 export class ConversationSeqDto extends SeqDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   conversationId!: string;
 }
 
 export class TypingDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   conversationId!: string;
 
   @ApiProperty()
@@ -55,7 +56,7 @@ export class TypingDto {
 
 export class MessageIdDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   messageId!: string;
 }
 

@@ -9,13 +9,13 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { MESSAGE_TYPES, type Message, type MessageType } from '../message.entity.js';
+import { IsUuid } from '../../common/validation/is-uuid.js';
 
 /** Hard ceiling of the DTO; the configured MAX_MESSAGE_LENGTH (default 4000) is checked by the service. */
 export const BODY_CEILING = 100_000;
@@ -26,13 +26,13 @@ export class RecipientDto {
   type!: 'user' | 'group' | 'org';
 
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   id!: string;
 }
 
 export class AttachmentRefDto {
   @ApiProperty({ format: 'uuid', description: 'An attachment the sender uploaded (POST /attachments)' })
-  @IsUUID()
+  @IsUuid()
   id!: string;
 }
 
@@ -46,7 +46,7 @@ export class SendMessageDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'An existing conversation of the caller; or give to' })
   @IsOptional()
-  @IsUUID()
+  @IsUuid()
   conversationId?: string;
 
   @ApiPropertyOptional({ enum: MESSAGE_TYPES.filter((t) => t !== 'system'), default: 'text' })
@@ -172,6 +172,6 @@ export class MessageRangeQueryDto {
 
 export class DirectHistoryQueryDto extends MessageRangeQueryDto {
   @ApiProperty({ format: 'uuid', description: 'The other user' })
-  @IsUUID()
+  @IsUuid()
   with!: string;
 }

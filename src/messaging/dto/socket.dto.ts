@@ -1,8 +1,9 @@
-import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsString, MaxLength } from 'class-validator';
 import { BODY_CEILING } from './message.dto.js';
+import { IsUuid } from '../../common/validation/is-uuid.js';
 
 export class EditMessageSocketDto {
-  @IsUUID()
+  @IsUuid()
   messageId!: string;
 
   @IsString()

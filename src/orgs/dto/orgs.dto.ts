@@ -9,13 +9,13 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Max,
   Min,
   ValidateIf,
 } from 'class-validator';
 import type { TenantRole } from '../tenant.entity.js';
+import { IsUuid } from '../../common/validation/is-uuid.js';
 
 export class CreateTenantDto {
   @ApiProperty({ minLength: 1, maxLength: 128 })
@@ -33,7 +33,7 @@ export class TenantDto {
 
 export class AddTenantMemberDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   userId!: string;
 
   @ApiProperty({ enum: ['owner', 'admin', 'member'] })
@@ -55,7 +55,7 @@ export class CreateOrgUnitDto {
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @IsUuid()
   parentId?: string;
 }
 
@@ -68,7 +68,7 @@ export class UpdateOrgUnitDto {
 
   @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'New parent; null makes it a root' })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
-  @IsUUID()
+  @IsUuid()
   parentId?: string | null;
 }
 
@@ -95,7 +95,7 @@ export class UserIdsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @IsUUID('all', { each: true })
+  @IsUuid({ each: true })
   userIds!: string[];
 }
 

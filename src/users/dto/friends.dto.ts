@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/cursor.js';
 import type { FriendRequest, FriendRequestStatus } from '../friend-request.entity.js';
 import { UserDto } from './user.dto.js';
+import { IsUuid } from '../../common/validation/is-uuid.js';
 
 export class CreateFriendRequestDto {
   @ApiProperty({ format: 'uuid', description: 'The user to befriend' })
-  @IsUUID()
+  @IsUuid()
   userId!: string;
 }
 

@@ -1,6 +1,8 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import type { UserRole } from '../users/user.entity.js';
+
+/** A user's role: `admin` may use the admin routes. */
+export type UserRole = 'user' | 'admin';
 
 /** Who is calling: set by the access-token guard on REST and by the gateway on sockets. */
 export interface AuthUser {

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { queryRows } from '../database/sql.js';
+import type { App } from './app.entity.js';
+
+const APP_COLUMNS = `id, tenant_id AS "tenantId", name, key_hash AS "keyHash", created_at AS "createdAt",
+  key_rotated_at AS "keyRotatedAt"`;
+
+/** The SQL of applications and of the users who muted them. */
+@Injectable()
+export class AppsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async insert(tenantId: string, name: string, keyHash: string): Promise<App> {
+    const [row] = await queryRows<App>(
+      this.db,
+      `INSERT INTO apps (tenant_id, name, key_hash) VALUES ($1, $2, $3) RETURNING ${APP_COLUMNS}`,
+      [tenantId, name, keyHash],
+    );
+    return row!;
+  }
+
+  listByTenant(tenantId: string, limit: number): Promise<App[]> {
+    return queryRows<App>(
+      this.db,
+      `SELECT ${APP_COLUMNS} FROM apps WHERE tenant_id = $1 ORDER BY created_at LIMIT $2`,
+      [tenantId, limit],
+    );
+  }
+
+  async findById(id: string): Promise<App | null> {
+    const [row] = await queryRows<App>(this.db, `SELECT ${APP_COLUMNS} FROM apps WHERE id = $1`, [id]);
+    return row ?? null;
+  }
+
+  async findByKeyHash(keyHash: string): Promise<App | null> {
+    const [row] = await queryRows<App>(this.db, `SELECT ${APP_COLUMNS} FROM apps WHERE key_hash = $1`, [
+      keyHash,
+    ]);
+    return row ?? null;
+  }
+
+  async replaceKey(id: string, keyHash: string): Promise<App> {
+    const [row] = await queryRows<App>(
+      this.db,
+      `UPDATE apps SET key_hash = $2, key_rotated_at = now() WHERE id = $1 RETURNING ${APP_COLUMNS}`,
+      [id, keyHash],
+    );
+    return row!;
+  }
+
+  async setMuted(appId: string, userId: string, muted: boolean): Promise<void> {
+    await this.db.query(
+      muted
+        ? 'INSERT INTO app_mutes (app_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING'
+        : 'DELETE FROM app_mutes WHERE app_id = $1 AND user_id = $2',
+      [appId, userId],
+    );
+  }
+
+  /** Of these users, those who muted the app. */
+  async mutedAmong(appId: string, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await queryRows<{ user_id: string }>(
+      this.db,
+      'SELECT user_id FROM app_mutes WHERE app_id = $1 AND user_id = ANY($2::uuid[])',
+      [appId, userIds],
+    );
+    return new Set(rows.map((r) => r.user_id));
+  }
+}

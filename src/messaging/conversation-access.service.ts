@@ -1,0 +1,206 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { AppConfig } from '../common/config/app-config.js';
+import { AppError } from '../common/errors/app-error.js';
+import { ClusterBus } from '../common/redis/cluster-bus.js';
+import { FriendsService } from '../users/friends.service.js';
+import type { ConversationType } from './conversation.entity.js';
+import type { MemberRole } from './conversation-member.entity.js';
+import { type ConversationRef, ConversationsRepository } from './conversations.repository.js';
+import { ConversationJoinedEvent } from './events/conversation-joined.event.js';
+import { ConversationLeftEvent } from './events/conversation-left.event.js';
+
+/**
+ * How the module that owns a kind of conversation (groups, org units) decides who may post in it.
+ * Messaging asks; it does not know groups or tenants itself.
+ */
+export interface ConversationPolicy {
+  /** Resolves `to: {type, id}` to the conversation, checking the sender may post there. */
+  resolve(userId: string, id: string): Promise<ConversationRef>;
+  /** Checks the user may post into this conversation (throws NOT_FOUND / FORBIDDEN / QUOTA_EXCEEDED). */
+  canPost(userId: string, conversation: ConversationRef): Promise<void>;
+}
+
+/**
+ * What a user may do in a conversation: `read` (history, sync, receipts, typing: members only),
+ * `post` (a new message: DM_POLICY and blocks for direct conversations, the owning module's policy
+ * for groups and org units, nobody for application channels) and `moderate` (delete others'
+ * messages: group owners and admins).
+ */
+export type ConversationAction = 'read' | 'post' | 'moderate';
+
+const CACHE_LIMIT = 10_000;
+const BUS_CHANNEL = 'conversation-members';
+
+export const pairKeyOf = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+export const peerOf = (pairKey: string, userId: string): string => {
+  const [a, b] = pairKey.split(':') as [string, string];
+  return a === userId ? b : a;
+};
+
+/**
+ * The one place that answers "may user U do A on conversation C", from the database. Member lists
+ * are cached per conversation and dropped on every node whenever membership changes (the cluster
+ * bus carries the invalidation); conversation refs never change and are cached as they are.
+ */
+@Injectable()
+export class ConversationAccess implements OnModuleInit {
+  private readonly members = new Map<string, Set<string>>();
+  private readonly refs = new Map<string, ConversationRef>();
+  private readonly policies = new Map<ConversationType, ConversationPolicy>();
+
+  constructor(
+    private readonly conversations: ConversationsRepository,
+    private readonly friends: FriendsService,
+    private readonly bus: ClusterBus,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.bus.subscribe(BUS_CHANNEL, (payload) =>
+      this.forget((payload as { conversationId: string }).conversationId),
+    );
+  }
+
+  /** The module owning a kind of conversation tells messaging who may post in it. */
+  registerPolicy(type: Exclude<ConversationType, 'direct' | 'app'>, policy: ConversationPolicy): void {
+    this.policies.set(type, policy);
+  }
+
+  policyFor(type: ConversationType): ConversationPolicy | undefined {
+    return this.policies.get(type);
+  }
+
+  /**
+   * The conversation, when the user may do `action` in it. Conversations the user may not read do
+   * not exist for them (NOT_FOUND); other refusals are FORBIDDEN (or the policy's own code).
+   */
+  async require(
+    userId: string,
+    conversationId: string,
+    action: ConversationAction,
+  ): Promise<ConversationRef> {
+    switch (action) {
+      case 'read':
+        return this.requireMember(conversationId, userId);
+      case 'post':
+        return this.requirePoster(userId, conversationId);
+      case 'moderate': {
+        const conversation = await this.requireMember(conversationId, userId);
+        const role = await this.roleOf(conversationId, userId);
+        if (conversation.type !== 'group' || (role !== 'owner' && role !== 'admin'))
+          throw AppError.forbidden('Only the sender can change a message');
+        return conversation;
+      }
+    }
+  }
+
+  /** Whether the user may do `action`, without saying why not. */
+  async may(userId: string, conversationId: string, action: ConversationAction): Promise<boolean> {
+    return this.require(userId, conversationId, action).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof AppError && (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN'))
+          return false;
+        throw error;
+      },
+    );
+  }
+
+  /** DM_POLICY and blocks, checked on every direct send. */
+  async requireDirectPeer(userId: string, peerId: string): Promise<void> {
+    const relation = await this.friends.relation(userId, peerId);
+    if (!relation.exists) throw AppError.notFound('User');
+    if (relation.blocked) throw AppError.forbidden('You cannot message this user');
+    if (this.config.dmPolicy === 'friends' && !relation.friends) {
+      throw AppError.forbidden('You can only message your friends');
+    }
+  }
+
+  async isMember(conversationId: string, userId: string): Promise<boolean> {
+    return (await this.memberSet(conversationId)).has(userId);
+  }
+
+  async memberIds(conversationId: string): Promise<string[]> {
+    return [...(await this.memberSet(conversationId))];
+  }
+
+  async roleOf(conversationId: string, userId: string): Promise<MemberRole | null> {
+    return (await this.conversations.rolesOf(userId, [conversationId])).get(conversationId) ?? null;
+  }
+
+  /** The user's role in each of the given conversations they are a member of. */
+  rolesOf(userId: string, conversationIds: string[]): Promise<Map<string, MemberRole>> {
+    return this.conversations.rolesOf(userId, conversationIds);
+  }
+
+  async ref(conversationId: string): Promise<ConversationRef | null> {
+    const cached = this.refs.get(conversationId);
+    if (cached) return cached;
+    const ref = await this.conversations.findRef(conversationId);
+    return ref ? this.remember(ref) : null;
+  }
+
+  /** Keeps a ref this node just created or read (refs never change). */
+  remember(ref: ConversationRef): ConversationRef {
+    if (this.refs.size >= CACHE_LIMIT) this.refs.delete(this.refs.keys().next().value as string);
+    this.refs.set(ref.id, ref);
+    return ref;
+  }
+
+  /** Forgets a deleted conversation on this node. */
+  forgetRef(conversationId: string): void {
+    this.refs.delete(conversationId);
+  }
+
+  /** Membership changed here: forget the member list on this node now, and on every node through the bus. */
+  @OnEvent(ConversationJoinedEvent.event)
+  @OnEvent(ConversationLeftEvent.event)
+  async onMembershipChanged(event: { conversationId: string }): Promise<void> {
+    this.forget(event.conversationId);
+    await this.bus.publish(BUS_CHANNEL, { conversationId: event.conversationId }).catch(() => undefined);
+  }
+
+  private forget(conversationId: string): void {
+    this.members.delete(conversationId);
+  }
+
+  private async requireMember(conversationId: string, userId: string): Promise<ConversationRef> {
+    const [ref, members] = await Promise.all([this.ref(conversationId), this.memberSet(conversationId)]);
+    if (!ref || !members.has(userId)) throw AppError.notFound('Conversation');
+    return ref;
+  }
+
+  private async requirePoster(userId: string, conversationId: string): Promise<ConversationRef> {
+    const conversation = await this.ref(conversationId);
+    if (!conversation) throw AppError.notFound('Conversation');
+    switch (conversation.type) {
+      case 'direct':
+        await this.requireMember(conversation.id, userId);
+        await this.requireDirectPeer(userId, peerOf(conversation.pairKey!, userId));
+        return conversation;
+      case 'app':
+        await this.requireMember(conversation.id, userId);
+        throw AppError.forbidden('Application channels are read-only');
+      case 'group':
+      case 'org': {
+        // The owning module decides, membership included: tenant admins post to org units they are not in.
+        const policy = this.policies.get(conversation.type);
+        if (policy) await policy.canPost(userId, conversation);
+        else await this.requireMember(conversation.id, userId);
+        return conversation;
+      }
+    }
+  }
+
+  private async memberSet(conversationId: string): Promise<Set<string>> {
+    let set = this.members.get(conversationId);
+    if (!set) {
+      set = new Set(await this.conversations.memberIds(conversationId));
+      if (this.members.size >= CACHE_LIMIT) this.members.delete(this.members.keys().next().value as string);
+      this.members.set(conversationId, set);
+    }
+    return set;
+  }
+}

@@ -1,0 +1,114 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { SessionRevokedEvent } from '../auth/events/session-revoked.event.js';
+import { loggable } from '../common/errors/all-exceptions.filter.js';
+import { ClusterBus } from '../common/redis/cluster-bus.js';
+import { SocketEmitter } from '../realtime/socket-emitter.js';
+import { ConversationAccess } from './conversation-access.service.js';
+import { ConversationSequencer } from './conversation-sequencer.js';
+import type { MessageDto } from './dto/message.dto.js';
+import { ConversationJoinedEvent } from './events/conversation-joined.event.js';
+import { ConversationLeftEvent } from './events/conversation-left.event.js';
+import { MessageChangedEvent } from './events/message-changed.event.js';
+import { MessageCreatedEvent } from './events/message-created.event.js';
+import { ReceiptEvent } from './events/receipt.event.js';
+
+/** What travels between nodes: durable-message fan-out, in the order each node published it. */
+type Delivery =
+  | { kind: 'created'; message: MessageDto; memberIds: string[]; origin: string | null }
+  | { kind: 'updated' | 'deleted'; message: MessageDto; memberIds: string[] };
+
+const BUS_CHANNEL = 'messaging';
+
+/**
+ * Turns messaging's domain events into what connected devices receive. Durable messages go over
+ * the cluster bus to every node, and each node hands them to its own sockets of the members in
+ * seq order (the sequencer holds one that overtook an earlier seq). Membership changes move
+ * sockets between conversation rooms; receipts go to conversation rooms; a revoked session's
+ * sockets are told and disconnected.
+ */
+@Injectable()
+export class DeliveryFanout implements OnModuleInit {
+  private readonly logger = new Logger(DeliveryFanout.name);
+  private readonly sequencer = new ConversationSequencer();
+
+  constructor(
+    private readonly bus: ClusterBus,
+    private readonly emitter: SocketEmitter,
+    private readonly access: ConversationAccess,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.bus.subscribe(BUS_CHANNEL, (payload) => this.deliver(payload as Delivery));
+  }
+
+  @OnEvent(MessageCreatedEvent.event)
+  async onMessageCreated(e: MessageCreatedEvent): Promise<void> {
+    await this.publish({
+      kind: 'created',
+      message: e.message,
+      memberIds: e.memberIds,
+      origin: e.originSocketId,
+    });
+  }
+
+  @OnEvent(MessageChangedEvent.event)
+  async onMessageChanged(e: MessageChangedEvent): Promise<void> {
+    await this.publish({ kind: e.kind, message: e.message, memberIds: e.memberIds });
+  }
+
+  @OnEvent(ConversationJoinedEvent.event)
+  async onJoined(e: ConversationJoinedEvent): Promise<void> {
+    this.emitter.joinConversation(e.userIds, e.conversationId);
+    const ref = await this.access.ref(e.conversationId);
+    if (ref) this.emitter.toUsers(e.userIds, 'conversation:joined', { id: ref.id, type: ref.type });
+  }
+
+  @OnEvent(ConversationLeftEvent.event)
+  onLeft(e: ConversationLeftEvent): void {
+    this.emitter.leaveConversation(e.userIds, e.conversationId);
+    this.emitter.toUsers(e.userIds, 'conversation:left', { conversationId: e.conversationId });
+  }
+
+  @OnEvent(ReceiptEvent.event)
+  onReceipt(e: ReceiptEvent): void {
+    this.emitter.toConversation(e.conversationId, 'receipt', {
+      conversationId: e.conversationId,
+      userId: e.userId,
+      ...(e.deliveredSeq !== undefined ? { deliveredSeq: e.deliveredSeq } : {}),
+      ...(e.readSeq !== undefined ? { readSeq: e.readSeq } : {}),
+    });
+  }
+
+  @OnEvent(SessionRevokedEvent.event)
+  onSessionRevoked(e: SessionRevokedEvent): void {
+    this.emitter.toSession(e.sessionId, 'session:revoked', { sessionId: e.sessionId });
+    this.emitter.disconnectSession(e.sessionId);
+  }
+
+  /** Runs on every node for every delivery, the publishing node included: this node's sockets only. */
+  private deliver(d: Delivery): void {
+    const local = { localOnly: true };
+    switch (d.kind) {
+      case 'created':
+        this.sequencer.push(d.message.conversationId, d.message.seq, () =>
+          this.emitter.toUsers(d.memberIds, 'message:new', d.message, { ...local, exceptSocket: d.origin }),
+        );
+        return;
+      case 'updated':
+        this.emitter.toUsers(d.memberIds, 'message:updated', d.message, local);
+        return;
+      case 'deleted':
+        this.emitter.toUsers(d.memberIds, 'message:deleted', d.message, local);
+        return;
+    }
+  }
+
+  private async publish(d: Delivery): Promise<void> {
+    try {
+      await this.bus.publish(BUS_CHANNEL, d);
+    } catch (error) {
+      this.logger.error({ err: loggable(error) }, 'bus publish failed');
+    }
+  }
+}

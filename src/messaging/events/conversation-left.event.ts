@@ -1,0 +1,8 @@
+/** Users left a conversation (removed, left, unsubscribed, or the conversation was deleted). */
+export class ConversationLeftEvent {
+  static readonly event = 'conversation.left';
+  constructor(
+    readonly conversationId: string,
+    readonly userIds: string[],
+  ) {}
+}

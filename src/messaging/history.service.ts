@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/errors/app-error.js';
+import { MAX_PAGE_SIZE } from '../common/pagination/cursor.js';
+import { ConversationAccess } from './conversation-access.service.js';
+import { ConversationsRepository } from './conversations.repository.js';
+import { ConversationsService } from './conversations.service.js';
+import type { SyncDto, SyncResultDto } from './dto/conversation.dto.js';
+import { MessageDto } from './dto/message.dto.js';
+import type { Message } from './message.entity.js';
+import { MessageStore, type SeqRange } from './message.store.js';
+import { isUUID } from 'class-validator';
+
+export interface MessagePage {
+  items: MessageDto[];
+  hasMore: boolean;
+}
+
+/** Reading what was stored: history by seq range, direct history with one user, and sync after being away. */
+@Injectable()
+export class HistoryService {
+  constructor(
+    private readonly access: ConversationAccess,
+    private readonly conversations: ConversationsService,
+    private readonly repository: ConversationsRepository,
+    private readonly store: MessageStore,
+  ) {}
+
+  /** A slice of a conversation by seq, ascending. With no bound, the newest `limit` messages. */
+  async range(userId: string, conversationId: string, range: SeqRange): Promise<MessagePage> {
+    await this.access.require(userId, conversationId, 'read');
+    return this.rangeOf(conversationId, range);
+  }
+
+  /** Direct history with one user (empty when the two never talked). */
+  async withUser(userId: string, otherId: string, range: SeqRange): Promise<MessagePage> {
+    const conversation = await this.conversations.direct(userId, otherId, false);
+    if (!conversation) return { items: [], hasMore: false };
+    return this.rangeOf(conversation.id, range);
+  }
+
+  /** Checks the cursors of a sync request (conversation UUID → seq ≥ 0) and runs it. */
+  syncFor(userId: string, dto: SyncDto): Promise<SyncResultDto> {
+    const cursors: Record<string, number> = {};
+    const bad: string[] = [];
+    const entries = Object.entries(dto.cursors ?? {});
+    if (entries.length > 10_000) throw AppError.validation('cursors: at most 10000 conversations');
+    for (const [id, seq] of entries) {
+      if (!isUUID(id) || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) bad.push(id);
+      else cursors[id.toLowerCase()] = seq;
+    }
+    if (bad.length > 0) {
+      throw AppError.validation('cursors must map conversation ids to non-negative integer seqs', {
+        fields: bad
+          .slice(0, 20)
+          .map((id) => ({ field: `cursors.${id}`, problems: ['conversation id → seq'] })),
+      });
+    }
+    return this.sync(userId, cursors, dto.limit ?? MAX_PAGE_SIZE);
+  }
+
+  /**
+   * Everything after the client's cursors, for every conversation of the caller that has something
+   * new; two queries whatever the number of conversations.
+   */
+  async sync(userId: string, cursors: Record<string, number>, limit: number): Promise<SyncResultDto> {
+    const mine = await this.repository.lastSeqsOf(userId);
+    const stale = mine.filter((c) => c.lastSeq > (cursors[c.id] ?? 0));
+    if (stale.length === 0) return { conversations: [] };
+    const rows = await this.store.after(
+      stale.map((c) => ({ conversationId: c.id, afterSeq: cursors[c.id] ?? 0 })),
+      limit + 1,
+    );
+    const byConversation = new Map<string, Message[]>();
+    for (const row of rows) {
+      const list = byConversation.get(row.conversationId) ?? [];
+      list.push(row);
+      byConversation.set(row.conversationId, list);
+    }
+    return {
+      conversations: stale.map((c) => {
+        const list = (byConversation.get(c.id) ?? []).sort((a, b) => a.seq - b.seq);
+        return {
+          conversationId: c.id,
+          messages: list.slice(0, limit).map((m) => MessageDto.from(m)),
+          hasMore: list.length > limit,
+        };
+      }),
+    };
+  }
+
+  private async rangeOf(conversationId: string, range: SeqRange): Promise<MessagePage> {
+    const rows = await this.store.range(conversationId, { ...range, limit: range.limit + 1 });
+    const hasMore = rows.length > range.limit;
+    const page = rows.slice(0, range.limit);
+    if (range.afterSeq === undefined) page.reverse();
+    return { items: page.map((m) => MessageDto.from(m)), hasMore };
+  }
+}

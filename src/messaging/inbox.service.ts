@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import { UsersService } from '../users/users.service.js';
+import { peerOf } from './conversation-access.service.js';
+import { ConversationsRepository } from './conversations.repository.js';
+import type { ConversationDto } from './dto/conversation.dto.js';
+import { MessageDto } from './dto/message.dto.js';
+import { messageFromJson } from './message.store.js';
+
+/** The caller's conversation list: most recently active first, with last message and unread count. */
+@Injectable()
+export class InboxService {
+  constructor(
+    private readonly conversations: ConversationsRepository,
+    private readonly users: UsersService,
+  ) {}
+
+  async list(userId: string, limit: number, cursor?: string): Promise<Page<ConversationDto>> {
+    const rows = await this.conversations.inbox(userId, limit + 1, cursor);
+    const peerIds = rows.filter((r) => r.ref.type === 'direct').map((r) => peerOf(r.ref.pairKey!, userId));
+    const peers = new Map((await this.users.findMany(peerIds)).map((u) => [u.id, u]));
+    return toPage(
+      rows,
+      limit,
+      ({ ref, title, lastSeq, readSeq, lastMessage }) => {
+        const peerId = ref.type === 'direct' ? peerOf(ref.pairKey!, userId) : undefined;
+        return {
+          id: ref.id,
+          type: ref.type,
+          title: peerId ? (peers.get(peerId)?.displayName ?? null) : title,
+          ...(peerId ? { peerId } : {}),
+          ...(ref.groupId ? { groupId: ref.groupId } : {}),
+          ...(ref.orgUnitId ? { orgUnitId: ref.orgUnitId } : {}),
+          ...(ref.appId ? { appId: ref.appId } : {}),
+          lastSeq,
+          readSeq,
+          unread: Math.max(0, lastSeq - readSeq),
+          lastMessage: lastMessage ? MessageDto.from(messageFromJson(lastMessage)) : null,
+        };
+      },
+      (r) => encodeCursor([r.lastActivityAt.toISOString(), r.ref.id]),
+    );
+  }
+}

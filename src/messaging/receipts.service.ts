@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ConversationAccess } from './conversation-access.service.js';
+import { ConversationsRepository } from './conversations.repository.js';
+import { ReceiptEvent } from './events/receipt.event.js';
+
+/** Delivered and read watermarks of conversation members, and the receipts they raise. */
+@Injectable()
+export class ReceiptsService {
+  constructor(
+    private readonly access: ConversationAccess,
+    private readonly conversations: ConversationsRepository,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /** Moves the caller's read (and with it delivered) watermark forward, never back, never past lastSeq. */
+  markRead(userId: string, conversationId: string, seq: number): Promise<number> {
+    return this.move(userId, conversationId, seq, 'read');
+  }
+
+  markDelivered(userId: string, conversationId: string, seq: number): Promise<number> {
+    return this.move(userId, conversationId, seq, 'delivered');
+  }
+
+  /** Raises a receipt with the watermark the move ends at. */
+  private async move(
+    userId: string,
+    conversationId: string,
+    seq: number,
+    kind: 'read' | 'delivered',
+  ): Promise<number> {
+    await this.access.require(userId, conversationId, 'read');
+    const at = await this.conversations.moveWatermark(userId, conversationId, seq, kind);
+    this.events.emit(
+      ReceiptEvent.event,
+      kind === 'read'
+        ? new ReceiptEvent(conversationId, userId, undefined, at)
+        : new ReceiptEvent(conversationId, userId, at, undefined),
+    );
+    return at;
+  }
+}

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { AuthService } from '../auth/auth.service.js';
+import { AppConfig } from '../common/config/app-config.js';
+import { AppError } from '../common/errors/app-error.js';
+import { originAllowed } from '../common/http/origins.js';
+import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
+import { rooms } from '../realtime/rooms.js';
+import type { RelayServer, RelaySocket } from '../realtime/server-events.js';
+import { ConversationsRepository } from './conversations.repository.js';
+
+/**
+ * Admission of a socket, before the client is told it is connected: its origin, its token (a
+ * Relay access token or single-use ticket, or a host system's token), the rooms the database says
+ * it belongs to, and a per-socket budget of client events. Refusals reach the client as
+ * `connect_error` with the code as message.
+ */
+@Injectable()
+export class SocketHandshake {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly conversations: ConversationsRepository,
+    private readonly limits: RateLimitService,
+    private readonly config: AppConfig,
+  ) {}
+
+  install(server: RelayServer): void {
+    server.use((socket, next) => {
+      this.admit(socket).then(
+        () => next(),
+        (error: unknown) => next(error instanceof Error ? error : new Error('UNAUTHORIZED')),
+      );
+    });
+  }
+
+  private async admit(socket: RelaySocket): Promise<void> {
+    const origin = socket.handshake.headers.origin;
+    if (origin && !originAllowed(this.config, origin)) throw new Error('FORBIDDEN_ORIGIN');
+    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096)
+      throw new Error('UNAUTHORIZED');
+    try {
+      socket.data.auth = await this.auth.authenticate(token, ['access', 'ws']);
+    } catch (error) {
+      // An identity provider that cannot be reached is not the client's fault: it may retry.
+      const code = error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' ? error.code : 'UNAUTHORIZED';
+      throw new Error(code, { cause: error });
+    }
+    const { userId, sessionId, expiresAt } = socket.data.auth;
+    socket.use((packet, next) => this.guardFlood(socket, packet, next));
+    const conversationIds = await this.conversations.conversationIdsOf(userId);
+    await socket.join([
+      rooms.user(userId),
+      rooms.session(sessionId),
+      ...conversationIds.map(rooms.conversation),
+    ]);
+    if (expiresAt !== undefined) {
+      // A host system's token: the socket lives as long as the token would.
+      const timer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
+      timer.unref();
+      socket.once('disconnect', () => clearTimeout(timer));
+    }
+  }
+
+  /**
+   * Every client event counts against a per-socket budget; past it, events are answered
+   * RATE_LIMITED (when they carry an ack) and dropped, and the socket stays connected.
+   */
+  private guardFlood(socket: RelaySocket, packet: unknown[], next: (err?: Error) => void): void {
+    const spec = {
+      name: 'socket-events',
+      points: this.config.rateLimits.socketEventsPer10s,
+      windowSeconds: 10,
+    };
+    this.limits.consume(spec, socket.id).then(
+      () => next(),
+      (error: unknown) => {
+        const callback = packet[packet.length - 1];
+        if (typeof callback === 'function') {
+          const body =
+            error instanceof AppError ? error.toBody() : { code: 'RATE_LIMITED', message: 'Too many events' };
+          (callback as (a: unknown) => void)({ ok: false, error: body });
+        }
+      },
+    );
+  }
+}

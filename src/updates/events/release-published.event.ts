@@ -1,0 +1,7 @@
+import type { ReleaseDto } from '../dto/updates.dto.js';
+
+/** A release was published; connected clients of its platform are told. */
+export class ReleasePublishedEvent {
+  static readonly event = 'release.published';
+  constructor(readonly release: ReleaseDto) {}
+}
