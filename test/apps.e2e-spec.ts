@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, settle, socketPool, waitFor } from './support/sockets.js';
+import { call, socketPool, waitFor } from './support/sockets.js';
 
 describe('applications pushing to users', () => {
   let t: TestApp;
@@ -275,7 +275,6 @@ describe('applications pushing to users', () => {
     }
     // One more push of 3 does not fit in the 1 left: refused whole.
     await push(app.apiKey, { toUserIds: ids, body: 'too much' }).expect(429);
-    await settle(50);
   });
 
   it('only tenant owners and admins manage apps', async () => {

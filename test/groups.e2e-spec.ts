@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, record, settle, socketPool, until, waitFor } from './support/sockets.js';
+import { call, record, socketPool, until, waitFor } from './support/sockets.js';
 
 interface Msg {
   id: string;
@@ -58,10 +58,16 @@ describe('groups and topics', () => {
     });
     expect(ack.ok).toBe(true);
     if (!ack.ok) return;
-    await until(() => got.every((g) => g.length >= 1), 15_000, 'all 199 members');
-    await settle(300);
-    expect(got.map((g) => g.length)).toEqual(online.map(() => 1));
-    expect(got.every((g) => g[0]!.id === ack.data.id)).toBe(true);
+    // A second message marks the end of the first one's fan-out: once it is everywhere, any
+    // duplicate of the first would have arrived before it.
+    const marker = await call<Msg>(ownerSocket, 'message:send', {
+      to: { type: 'group', id: group.id },
+      body: 'marker',
+      clientMsgId: randomUUID(),
+    });
+    if (!marker.ok) throw new Error('marker refused');
+    await until(() => got.every((g) => g.length >= 2), 15_000, 'all 199 members');
+    expect(got.map((g) => g.map((m) => m.id))).toEqual(online.map(() => [ack.data.id, marker.data.id]));
     expect(ownerGot).toEqual([]);
     expect(outsiderGot).toEqual([]);
 
@@ -70,7 +76,7 @@ describe('groups and topics', () => {
       .get(`/api/v1/conversations/${group.conversationId}/messages`)
       .set(...bearer(offline[0]!))
       .expect(200);
-    expect(history.body.items).toEqual([ack.data]);
+    expect(history.body.items).toEqual([ack.data, marker.data]);
     for (const u of offline) {
       const synced = await t.http
         .post('/api/v1/sync')
@@ -78,7 +84,7 @@ describe('groups and topics', () => {
         .send({ cursors: {} })
         .expect(200);
       expect(synced.body.conversations).toEqual([
-        { conversationId: group.conversationId, messages: [ack.data], hasMore: false },
+        { conversationId: group.conversationId, messages: [ack.data, marker.data], hasMore: false },
       ]);
     }
   }, 120_000);
@@ -86,6 +92,7 @@ describe('groups and topics', () => {
   it('a removed member gets conversation:left and nothing afterwards, on REST or socket', async () => {
     const [owner, stays, leaves] = await users(3);
     const group = await createGroup(owner!, { name: 'Team', memberIds: [stays!.id, leaves!.id] });
+    const other = await createGroup(owner!, { name: 'Still together', memberIds: [leaves!.id] });
     const [ownerSocket, staysSocket, leavesSocket] = await Promise.all([
       open(owner!),
       open(stays!),
@@ -106,7 +113,7 @@ describe('groups and topics', () => {
       .expect(204);
     expect(await left).toEqual({ conversationId: group.conversationId });
 
-    const after = record(leavesSocket, 'message:new');
+    const after = record<Msg>(leavesSocket, 'message:new');
     const typing = record(leavesSocket, 'typing');
     const staysGot = waitFor<Msg>(staysSocket, 'message:new');
     await call(ownerSocket, 'message:send', {
@@ -116,8 +123,15 @@ describe('groups and topics', () => {
     });
     await call(ownerSocket, 'typing', { conversationId: group.conversationId, typing: true });
     expect((await staysGot).body).toBe('after');
-    await settle();
-    expect(after).toEqual([]);
+    // The group the user is still in carries a marker that must arrive after anything sent before it.
+    const marker = waitFor<Msg>(leavesSocket, 'message:new');
+    await call(ownerSocket, 'message:send', {
+      conversationId: other.conversationId,
+      body: 'marker',
+      clientMsgId: randomUUID(),
+    });
+    expect((await marker).body).toBe('marker');
+    expect(after.map((m) => m.body)).toEqual(['marker']);
     expect(typing).toEqual([]);
     await t.http
       .get(`/api/v1/conversations/${group.conversationId}/messages`)
@@ -130,7 +144,7 @@ describe('groups and topics', () => {
     const sync = await t.http
       .post('/api/v1/sync')
       .set(...bearer(leaves!))
-      .send({ cursors: { [group.conversationId]: 1 } })
+      .send({ cursors: { [group.conversationId]: 1, [other.conversationId]: 1 } })
       .expect(200);
     expect(sync.body.conversations).toEqual([]);
     expect(
@@ -192,15 +206,15 @@ describe('groups and topics', () => {
       .expect(201);
 
     expect(await call(fanSocket, 'topic:unsubscribe', { groupId: topic.id })).toEqual({ ok: true, data: {} });
-    const after = record(fanSocket, 'message:new');
-    await call(ownerSocket, 'message:send', {
+    const after = record<Msg>(fanSocket, 'message:new');
+    const issue2 = await call<Msg>(ownerSocket, 'message:send', {
       to: { type: 'group', id: topic.id },
       body: 'issue 2',
       clientMsgId: randomUUID(),
     });
-    await settle();
-    expect(after).toEqual([]);
+    expect(issue2).toMatchObject({ ok: true, data: { body: 'issue 2' } });
     // REST subscribe works the same, twice is harmless.
+    const rejoined = waitFor<{ id: string }>(fanSocket, 'conversation:joined');
     await t.http
       .post(`/api/v1/groups/${topic.id}/subscribe`)
       .set(...bearer(fan!))
@@ -209,6 +223,16 @@ describe('groups and topics', () => {
       .post(`/api/v1/groups/${topic.id}/subscribe`)
       .set(...bearer(fan!))
       .expect(204);
+    await rejoined;
+    // A message sent after rejoining arrives; the one sent while away did not.
+    const issue3 = waitFor<Msg>(fanSocket, 'message:new');
+    await call(ownerSocket, 'message:send', {
+      to: { type: 'group', id: topic.id },
+      body: 'issue 3',
+      clientMsgId: randomUUID(),
+    });
+    expect((await issue3).body).toBe('issue 3');
+    expect(after.map((m) => m.body)).toEqual(['issue 3']);
     expect(
       (
         await t.http

@@ -6,7 +6,7 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser } from './support/factories.js';
 import { TestIdentityProvider } from './support/identity-provider.js';
-import { call, connect, settle, socketPool, waitFor } from './support/sockets.js';
+import { call, connect, socketPool, waitFor } from './support/sockets.js';
 
 const SERVICE_KEY = 'service-key-0123456789abcdef';
 // jsqr is a UMD bundle whose module.exports is the decoder; its typings describe an ES default export.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, record, settle, socketPool, until, waitFor } from './support/sockets.js';
+import { call, record, socketPool, until, waitFor } from './support/sockets.js';
 
 interface Msg {
   id: string;
@@ -71,16 +71,30 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
       deletedAt: null,
     });
 
-    await until(() => seen.a2.length + seen.b1.length + seen.b2.length >= 3, 5000, 'three deliveries');
-    await settle();
-    for (const list of [seen.a2, seen.b1, seen.b2]) expect(list).toEqual([ack.data]);
-    expect(seen.a1).toEqual([]);
+    // A second message, from A's other device, marks the end of the first one's delivery.
+    const marker = await call<Msg>(a2, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'marker',
+      clientMsgId: randomUUID(),
+    });
+    if (!marker.ok) throw new Error('marker refused');
+    await until(
+      () => seen.a1.length + seen.b1.length + seen.b2.length >= 5,
+      5000,
+      'three deliveries and the marker',
+    );
+    expect(seen).toEqual({
+      a1: [marker.data],
+      a2: [ack.data],
+      b1: [ack.data, marker.data],
+      b2: [ack.data, marker.data],
+    });
 
     const stored = await t.http
       .get(`/api/v1/conversations/${ack.data.conversationId}/messages`)
       .set(...bearer(b))
       .expect(200);
-    expect(stored.body).toEqual({ items: [ack.data], hasMore: false });
+    expect(stored.body).toEqual({ items: [ack.data, marker.data], hasMore: false });
   });
 
   it('the same clientMsgId (sequential, concurrent, REST) stores one message; another sender may reuse it', async () => {
@@ -111,14 +125,21 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
     });
     expect(theirs.ok && theirs.data.seq).toBe(2);
 
-    await settle();
+    // A's next message marks the end of every earlier delivery to B's socket.
+    const marker = waitFor<Msg>(b1, 'message:new', (m) => m.body === 'marker');
+    await call(a1, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'marker',
+      clientMsgId: randomUUID(),
+    });
+    await marker;
     expect(received.filter((m) => m.clientMsgId === clientMsgId && m.senderId === a.id)).toHaveLength(1);
     const history = await t.http
       .get('/api/v1/messages')
       .query({ with: b.id })
       .set(...bearer(a))
       .expect(200);
-    expect(history.body.items.map((m: Msg) => m.body)).toEqual(['once', 'mine']);
+    expect(history.body.items.map((m: Msg) => m.body)).toEqual(['once', 'mine', 'marker']);
   });
 
   it('10 concurrent senders × 100 messages: seq 1..1000 with no gap or duplicate, and every reader sees seq order', async () => {

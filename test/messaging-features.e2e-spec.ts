@@ -138,6 +138,17 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     expect(strangerSees).toEqual([]);
   });
 
+  it('presence: two users who become friends learn each other’s presence at once', async () => {
+    const a = await registerUser(t);
+    const b = await registerUser(t);
+    const [a1, b1] = await Promise.all([open(a), open(b)]);
+    const aSees = waitFor<{ userId: string; online: boolean }>(a1, 'presence');
+    const bSees = waitFor<{ userId: string; online: boolean }>(b1, 'presence');
+    await befriend(t, a, b);
+    expect(await aSees).toEqual({ userId: b.id, online: true, lastSeenAt: null });
+    expect(await bSees).toEqual({ userId: a.id, online: true, lastSeenAt: null });
+  });
+
   it('conversation list: most recent first, unread counts, last message, cursor paging; peers see titles', async () => {
     const me = await registerUser(t, { displayName: 'Me' });
     const friends = [];

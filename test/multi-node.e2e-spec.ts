@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser } from './support/factories.js';
-import { call, connect, record, settle, until, waitFor } from './support/sockets.js';
+import { call, connect, record, until, waitFor } from './support/sockets.js';
 
 /**
  * Two Relay nodes on one PostgreSQL server and one Redis, as behind a load balancer. Runs when
@@ -59,8 +59,14 @@ withRedis('several nodes behind Redis', () => {
       ),
     );
     await until(() => got.length === 50, 10_000, '50 messages on the other node');
-    await settle();
-    expect(got.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // One more message marks the end: a duplicate of the 50 would have arrived before it.
+    await call(aSocket, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'marker',
+      clientMsgId: randomUUID(),
+    });
+    await until(() => got.length >= 51, 10_000, 'the marker');
+    expect(got.map((m) => m.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
     const conversationId = acks[0]!.ok ? acks[0]!.data.conversationId : '';
 
     const receipt = waitFor<{ readSeq: number }>(aSocket, 'receipt');
@@ -76,6 +82,14 @@ withRedis('several nodes behind Redis', () => {
         .post('/api/v1/groups')
         .set(...bearer(owner))
         .send({ name: 'Cross', memberIds: [member.id] })
+        .expect(201)
+    ).body;
+    // A second group the member stays in, to carry a message that must arrive.
+    const other = (
+      await node1.http
+        .post('/api/v1/groups')
+        .set(...bearer(owner))
+        .send({ name: 'Stays', memberIds: [member.id] })
         .expect(201)
     ).body;
     const ownerSocket = await on(node1, owner.accessToken);
@@ -94,16 +108,23 @@ withRedis('several nodes behind Redis', () => {
       .set(...bearer(owner))
       .expect(204);
     await left;
-    const after = record(memberSocket, 'message:new');
+    const after = record<{ body: string }>(memberSocket, 'message:new');
     // Sent through node 2, whose cache held the old member list.
     const ownerOn2 = await on(node2, owner.accessToken);
-    await call(ownerOn2, 'message:send', {
+    const sent = await call(ownerOn2, 'message:send', {
       to: { type: 'group', id: group.id },
       body: 'after',
       clientMsgId: randomUUID(),
     });
-    await settle(400);
-    expect(after).toEqual([]);
+    expect(sent).toMatchObject({ ok: true, data: { body: 'after' } });
+    const marker = waitFor<{ body: string }>(memberSocket, 'message:new');
+    await call(ownerOn2, 'message:send', {
+      to: { type: 'group', id: other.id },
+      body: 'marker',
+      clientMsgId: randomUUID(),
+    });
+    expect((await marker).body).toBe('marker');
+    expect(after.map((m) => m.body)).toEqual(['marker']);
   });
 
   it('logout on one node disconnects the session’s sockets on the other', async () => {

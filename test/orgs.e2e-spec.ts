@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, record, settle, socketPool, until } from './support/sockets.js';
+import { call, record, socketPool, until } from './support/sockets.js';
 
 interface Unit {
   id: string;
@@ -125,10 +125,20 @@ describe('tenants, org units and announcement conversations', () => {
       5000,
       'everyone',
     );
-    await settle();
-    expect(hqGot!.map((m) => m.body)).toEqual(['All hands']);
-    expect(supportGot!.map((m) => m.body)).toEqual(['All hands']);
-    expect(euGot!.map((m) => m.body)).toEqual(['Sales kickoff', 'All hands']);
+    // A last post marks the end: a duplicate or a stray delivery would have arrived before it.
+    await t.http
+      .post('/api/v1/messages')
+      .set(...bearer(owner!))
+      .send({ to: { type: 'org', id: root.id }, body: 'marker' })
+      .expect(201);
+    await until(
+      () => [hqGot!, supportGot!, euGot!].every((g) => g.at(-1)?.body === 'marker'),
+      5000,
+      'marker',
+    );
+    expect(hqGot!.map((m) => m.body)).toEqual(['All hands', 'marker']);
+    expect(supportGot!.map((m) => m.body)).toEqual(['All hands', 'marker']);
+    expect(euGot!.map((m) => m.body)).toEqual(['Sales kickoff', 'All hands', 'marker']);
     expect(otherGot).toEqual([]);
 
     // Members read but do not post; outsiders do not even see the unit.
@@ -225,8 +235,8 @@ describe('tenants, org units and announcement conversations', () => {
       .set(...bearer(owner!))
       .send({ to: { type: 'org', id: w.id }, body: 'to W' })
       .expect(201);
+    // The W post, sent after the X post, is the marker: the X post would have arrived before it.
     await until(() => got.length >= 1, 5000, 'W post');
-    await settle();
     // X now has no members at all: its message goes to nobody (not to every socket).
     expect(got.map((m) => m.body)).toEqual(['to W']);
 

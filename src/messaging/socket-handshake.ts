@@ -42,7 +42,8 @@ export class SocketHandshake {
       socket.data.auth = await this.auth.authenticate(token, ['access', 'ws']);
     } catch (error) {
       // An identity provider that cannot be reached is not the client's fault: it may retry.
-      const code = error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' ? error.code : 'UNAUTHORIZED';
+      const code =
+        error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' ? error.code : 'UNAUTHORIZED';
       throw new Error(code, { cause: error });
     }
     const { userId, sessionId, expiresAt } = socket.data.auth;
