@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource, type SelectQueryBuilder } from 'typeorm';
+import { DataSource, type DeepPartial } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { MemberRole } from '../messaging/conversation-member.entity.js';
 import { ConversationAccess } from '../messaging/conversation-access.service.js';
 import type { ConversationRef } from '../messaging/conversations.repository.js';
@@ -11,7 +11,8 @@ import { TenantsService } from '../orgs/tenants.service.js';
 import { BlocksService } from '../users/blocks.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { CreateGroupDto, GroupDto, GroupMemberDto } from './dto/group.dto.js';
-import { Group } from './group.entity.js';
+import type { Group } from './group.entity.js';
+import { type GroupFilter, GroupsRepository } from './groups.repository.js';
 
 const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
 
@@ -22,7 +23,8 @@ const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
 @Injectable()
 export class GroupsService implements OnModuleInit {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: DataSource,
+    private readonly groups: GroupsRepository,
     private readonly conversations: ConversationsService,
     private readonly access: ConversationAccess,
     private readonly users: UsersService,
@@ -54,27 +56,24 @@ export class GroupsService implements OnModuleInit {
     }
     await this.requireUsers(memberIds);
     if (dto.tenantId) await this.tenants.requireRole(actorId, dto.tenantId, ['owner', 'admin', 'member']);
-    const group = await this.dataSource.transaction(async (tx) => {
+    const group = await this.db.transaction(async (tx) => {
       const id = randomUUID();
       const conversation = await this.conversations.create(
         tx,
         { type: 'group', title: dto.name.trim(), groupId: id },
         [{ userId: actorId, role: 'owner' }, ...memberIds.map((userId) => ({ userId }))],
       );
-      const repo = tx.getRepository(Group);
-      return repo.save(
-        repo.create({
-          id,
-          name: dto.name.trim(),
-          nameKey: dto.name.trim().toLowerCase(),
-          topic: dto.topic ?? null,
-          visibility: dto.visibility ?? 'private',
-          membersCanInvite: dto.membersCanInvite ?? false,
-          maxMembers,
-          tenantId: dto.tenantId ?? null,
-          conversationId: conversation.id,
-        }),
-      );
+      return this.groups.save(tx, {
+        id,
+        name: dto.name.trim(),
+        nameKey: dto.name.trim().toLowerCase(),
+        topic: dto.topic ?? null,
+        visibility: dto.visibility ?? 'private',
+        membersCanInvite: dto.membersCanInvite ?? false,
+        maxMembers,
+        tenantId: dto.tenantId ?? null,
+        conversationId: conversation.id,
+      });
     });
     this.conversations.announce({
       conversationId: group.conversationId,
@@ -92,7 +91,7 @@ export class GroupsService implements OnModuleInit {
   /** Groups the caller is a member of, by name. */
   async listMine(actorId: string, limit: number, cursor?: string): Promise<Page<GroupDto>> {
     const ids = await this.conversations.conversationIdsOf(actorId);
-    return this.page((qb) => qb.where('g.conversation_id = ANY(:ids)', { ids }), actorId, limit, cursor);
+    return this.page({ conversationIds: ids }, actorId, limit, cursor);
   }
 
   /** The public directory, optionally filtered by part of the name. */
@@ -104,12 +103,7 @@ export class GroupsService implements OnModuleInit {
   ): Promise<Page<GroupDto>> {
     const term = search?.trim().toLowerCase();
     const like = term ? `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
-    return this.page(
-      (qb) => qb.where(`g.visibility = 'public' AND g.name_key LIKE :like`, { like }),
-      actorId,
-      limit,
-      cursor,
-    );
+    return this.page({ publicNameLike: like }, actorId, limit, cursor);
   }
 
   async update(
@@ -125,7 +119,7 @@ export class GroupsService implements OnModuleInit {
     }
     if (patch.topic !== undefined) group.topic = patch.topic;
     if (patch.membersCanInvite !== undefined) group.membersCanInvite = patch.membersCanInvite;
-    await this.dataSource.getRepository(Group).save(group);
+    await this.groups.update(group);
     return this.view(group, role);
   }
 
@@ -133,8 +127,8 @@ export class GroupsService implements OnModuleInit {
   async delete(actorId: string, groupId: string): Promise<void> {
     const { group, role } = await this.groupFor(actorId, groupId);
     if (role !== 'owner') throw AppError.forbidden('Only the owner can delete the group');
-    const members = await this.dataSource.transaction(async (tx) => {
-      await tx.getRepository(Group).delete({ id: group.id });
+    const members = await this.db.transaction(async (tx) => {
+      await this.groups.delete(tx, group.id);
       return this.conversations.delete(tx, group.conversationId);
     });
     this.conversations.announce({ conversationId: group.conversationId, joined: [], left: members });
@@ -195,7 +189,7 @@ export class GroupsService implements OnModuleInit {
     if (userId === actorId)
       throw AppError.validation('The owner cannot change their own role; make someone else owner instead');
     if (!(await this.access.roleOf(group.conversationId, userId))) throw AppError.notFound('Member');
-    await this.dataSource.transaction(async (tx) => {
+    await this.db.transaction(async (tx) => {
       await this.conversations.setRole(tx, group.conversationId, userId, newRole);
       if (newRole === 'owner') await this.conversations.setRole(tx, group.conversationId, actorId, 'admin');
     });
@@ -241,13 +235,8 @@ export class GroupsService implements OnModuleInit {
     memberIds: string[],
   ): Promise<{ group: GroupDto; created: boolean }> {
     const unique = [...new Set(memberIds)];
-    const result = await this.dataSource.transaction(async (tx) => {
-      const repo = tx.getRepository(Group);
-      let group = await repo
-        .createQueryBuilder('g')
-        .setLock('pessimistic_write')
-        .where('g.external_id = :externalId', { externalId })
-        .getOne();
+    const result = await this.db.transaction(async (tx) => {
+      let group: DeepPartial<Group> | null = await this.groups.lockByExternalId(tx, externalId);
       let created = false;
       if (!group) {
         const id = randomUUID();
@@ -256,7 +245,7 @@ export class GroupsService implements OnModuleInit {
           { type: 'group', title: name, groupId: id },
           [],
         );
-        group = repo.create({
+        group = {
           id,
           name,
           nameKey: name.toLowerCase(),
@@ -264,15 +253,17 @@ export class GroupsService implements OnModuleInit {
           maxMembers: Math.max(500, unique.length),
           externalId,
           conversationId: conversation.id,
-        });
+        };
         created = true;
       }
-      group.name = name;
-      group.nameKey = name.toLowerCase();
-      group.maxMembers = Math.max(group.maxMembers, unique.length);
-      await repo.save(group);
-      const change = await this.conversations.setMembersTx(tx, group.conversationId, new Set(unique));
-      return { group, created, change };
+      const saved = await this.groups.save(tx, {
+        ...group,
+        name,
+        nameKey: name.toLowerCase(),
+        maxMembers: Math.max(group.maxMembers ?? 500, unique.length),
+      });
+      const change = await this.conversations.setMembersTx(tx, saved.conversationId, new Set(unique));
+      return { group: saved, created, change };
     });
     this.conversations.announce(result.change);
     return { group: await this.view(result.group, null), created: result.created };
@@ -280,7 +271,7 @@ export class GroupsService implements OnModuleInit {
 
   /** Member ids of a group of the tenant (for application pushes). */
   async memberIdsInTenant(tenantId: string, groupId: string): Promise<string[]> {
-    const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });
+    const group = await this.groups.findById(groupId);
     if (!group || group.tenantId !== tenantId) throw AppError.notFound('Group');
     return this.access.memberIds(group.conversationId);
   }
@@ -291,7 +282,7 @@ export class GroupsService implements OnModuleInit {
     groupId: string,
     what = 'Group',
   ): Promise<{ group: Group; role: MemberRole | null }> {
-    const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });
+    const group = await this.groups.findById(groupId);
     if (!group) throw AppError.notFound(what);
     const role = await this.access.roleOf(group.conversationId, userId);
     if (!role && group.visibility === 'private') throw AppError.notFound(what);
@@ -316,21 +307,12 @@ export class GroupsService implements OnModuleInit {
   }
 
   private async page(
-    filter: (qb: SelectQueryBuilder<Group>) => SelectQueryBuilder<Group>,
+    filter: GroupFilter,
     actorId: string,
     limit: number,
     cursor?: string,
   ): Promise<Page<GroupDto>> {
-    const qb = filter(this.dataSource.getRepository(Group).createQueryBuilder('g'));
-    if (cursor) {
-      const [name, id] = decodeCursor(cursor, ['string', 'string'] as const);
-      qb.andWhere('(g.name_key, g.id) > (:name, :id)', { name, id });
-    }
-    const rows = await qb
-      .orderBy('g.name_key', 'ASC')
-      .addOrderBy('g.id', 'ASC')
-      .limit(limit + 1)
-      .getMany();
+    const rows = await this.groups.page(filter, limit + 1, cursor);
     const [roles, counts] = await Promise.all([
       this.access.rolesOf(
         actorId,
