@@ -149,9 +149,7 @@ export class SessionsService {
     );
     const userId = rows[0]?.user_id;
     if (!userId) return false;
-    for (const [key, value] of this.externalSessions)
-      if (value.id === sessionId) this.externalSessions.delete(key);
-    this.events.emit(SessionRevokedEvent.event, new SessionRevokedEvent(sessionId, userId, reason));
+    this.announceRevoked([new SessionRevokedEvent(sessionId, userId, reason)]);
     return true;
   }
 

@@ -139,6 +139,22 @@ export class MessagesService {
     await this.changed('deleted', await this.store.softDelete(messageId));
   }
 
+  /** The configured length limit, and no empty body without attachments (VALIDATION_FAILED on `body`). */
+  checkBody(body: string, hasAttachments: boolean): string {
+    const max = this.config.limits.messageLength;
+    if ([...body].length > max) {
+      throw AppError.validation(`body must be at most ${max} characters`, {
+        fields: [{ field: 'body', problems: [`at most ${max} characters`] }],
+      });
+    }
+    if (body.trim().length === 0 && !hasAttachments) {
+      throw AppError.validation('body must not be empty', {
+        fields: [{ field: 'body', problems: ['must not be empty'] }],
+      });
+    }
+    return body;
+  }
+
   /**
    * A message the caller may change: their own, or (to delete) one in a group they moderate.
    * NOT_FOUND if they cannot see it, FORBIDDEN if they may not change it.
@@ -159,22 +175,6 @@ export class MessagesService {
     const memberIds = await this.access.memberIds(row.conversationId);
     this.events.emit(MessageChangedEvent.event, new MessageChangedEvent(kind, view, memberIds));
     return view;
-  }
-
-  /** The configured length limit, and no empty body without attachments (VALIDATION_FAILED on `body`). */
-  checkBody(body: string, hasAttachments: boolean): string {
-    const max = this.config.limits.messageLength;
-    if ([...body].length > max) {
-      throw AppError.validation(`body must be at most ${max} characters`, {
-        fields: [{ field: 'body', problems: [`at most ${max} characters`] }],
-      });
-    }
-    if (body.trim().length === 0 && !hasAttachments) {
-      throw AppError.validation('body must not be empty', {
-        fields: [{ field: 'body', problems: ['must not be empty'] }],
-      });
-    }
-    return body;
   }
 
   private consumeRate(userId: string): Promise<void> {

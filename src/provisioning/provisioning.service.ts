@@ -65,11 +65,10 @@ export class ProvisioningService {
       this.users.findByExternalId(aExternalId),
       this.users.findByExternalId(bExternalId),
     ]);
-    if (!a || !b)
-      throw AppError.unknownIds(
-        'users',
-        [!a && aExternalId, !b && bExternalId].filter((id) => id !== false),
-      );
+    if (!a || !b) {
+      const missing = [aExternalId, bExternalId].filter((_, i) => ![a, b][i]);
+      throw AppError.unknownIds('users', missing);
+    }
     return { a: a.id, b: b.id, created: await this.friends.makeFriends(a.id, b.id) };
   }
 

@@ -1,5 +1,4 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-
 import type { UserRole } from '../common/auth/auth-context.js';
 
 export type { UserRole };
