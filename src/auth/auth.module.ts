@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
@@ -9,16 +8,14 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { ExternalAuthService } from './external-auth.service.js';
 import { PasswordService } from './password.service.js';
-import { RefreshToken } from './refresh-token.entity.js';
-import { Session } from './session.entity.js';
 import { SessionsController } from './sessions.controller.js';
+import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 import { TokensService } from './tokens.service.js';
 
 @Module({
   imports: [
     UsersModule,
-    TypeOrmModule.forFeature([Session, RefreshToken]),
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({ secret: config.jwt.secret, signOptions: { algorithm: 'HS256' } }),
@@ -28,6 +25,7 @@ import { TokensService } from './tokens.service.js';
   providers: [
     AuthService,
     ExternalAuthService,
+    SessionsRepository,
     SessionsService,
     TokensService,
     PasswordService,

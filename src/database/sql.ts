@@ -19,3 +19,6 @@ export async function queryRows<T>(db: Db, sql: string, params: unknown[] = []):
   }
   return result as T[];
 }
+
+/** Escapes LIKE's wildcards (`%`, `_`) and its escape character, so user text matches literally. */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);

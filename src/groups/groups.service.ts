@@ -8,6 +8,7 @@ import { ConversationAccess } from '../messaging/conversation-access.service.js'
 import type { ConversationRef } from '../messaging/conversations.repository.js';
 import { ConversationsService } from '../messaging/conversations.service.js';
 import { TenantsService } from '../orgs/tenants.service.js';
+import { escapeLike } from '../database/sql.js';
 import { BlocksService } from '../users/blocks.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { CreateGroupDto, GroupDto, GroupMemberDto } from './dto/group.dto.js';
@@ -102,7 +103,7 @@ export class GroupsService implements OnModuleInit {
     cursor?: string,
   ): Promise<Page<GroupDto>> {
     const term = search?.trim().toLowerCase();
-    const like = term ? `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
+    const like = term ? `%${escapeLike(term)}%` : '%';
     return this.page({ publicNameLike: like }, actorId, limit, cursor);
   }
 

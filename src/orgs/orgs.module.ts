@@ -1,22 +1,17 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingModule } from '../messaging/messaging.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { OrgUnit, OrgUnitMember } from './org-unit.entity.js';
 import { OrgUnitsController } from './org-units.controller.js';
+import { OrgUnitsRepository } from './org-units.repository.js';
 import { OrgUnitsService } from './org-units.service.js';
-import { Tenant, TenantMember, TenantUsage } from './tenant.entity.js';
 import { TenantsController } from './tenants.controller.js';
+import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
 
 @Module({
-  imports: [
-    UsersModule,
-    MessagingModule,
-    TypeOrmModule.forFeature([Tenant, TenantMember, TenantUsage, OrgUnit, OrgUnitMember]),
-  ],
+  imports: [UsersModule, MessagingModule],
   controllers: [TenantsController, OrgUnitsController],
-  providers: [TenantsService, OrgUnitsService],
+  providers: [TenantsRepository, OrgUnitsRepository, TenantsService, OrgUnitsService],
   exports: [TenantsService, OrgUnitsService],
 })
 export class OrgsModule {}

@@ -7,11 +7,11 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { OnceStore } from '../common/redis/once-store.js';
-import { ClientKey } from './client-key.entity.js';
+import type { ClientKey } from './client-key.entity.js';
+import { ClientKeysRepository } from './client-keys.repository.js';
 import { canonicalRequest, SIGNATURE_WINDOW_MS } from './client-signature.js';
 
 export interface SignatureInput {
@@ -31,7 +31,7 @@ export class ClientKeysService {
   private readonly sealKey: Buffer;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly keys: ClientKeysRepository,
     private readonly once: OnceStore,
     config: AppConfig,
   ) {
@@ -40,26 +40,20 @@ export class ClientKeysService {
 
   async create(name: string): Promise<{ key: ClientKey; secret: string }> {
     const secret = `cs_${randomBytes(32).toString('base64url')}`;
-    const repo = this.dataSource.getRepository(ClientKey);
-    const key = await repo.save(
-      repo.create({
-        keyId: `ck_${randomBytes(10).toString('hex')}`,
-        name: name.trim(),
-        secretSealed: this.seal(secret),
-      }),
-    );
+    const key = await this.keys.insert({
+      keyId: `ck_${randomBytes(10).toString('hex')}`,
+      name: name.trim(),
+      secretSealed: this.seal(secret),
+    });
     return { key, secret };
   }
 
   list(): Promise<ClientKey[]> {
-    return this.dataSource.getRepository(ClientKey).find({ order: { createdAt: 'ASC' }, take: 1000 });
+    return this.keys.list(1000);
   }
 
   async revoke(keyId: string): Promise<void> {
-    const result = await this.dataSource
-      .getRepository(ClientKey)
-      .update({ keyId }, { revokedAt: new Date() });
-    if (!result.affected) throw AppError.notFound('Client key');
+    if (!(await this.keys.revoke(keyId))) throw AppError.notFound('Client key');
   }
 
   /**
@@ -82,7 +76,7 @@ export class ClientKeysService {
     }
     if (!NONCE_PATTERN.test(nonce)) throw invalid('Malformed nonce');
     if (!/^[0-9a-f]{64}$/i.test(signature) || keyId.length > 40) throw invalid('Malformed signature');
-    const key = await this.dataSource.getRepository(ClientKey).findOneBy({ keyId });
+    const key = await this.keys.findByKeyId(keyId);
     if (!key || key.revokedAt) throw invalid('Unknown or revoked client key');
     const expected = createHmac('sha256', this.unseal(key.secretSealed))
       .update(canonicalRequest(input.method, input.path, timestamp, nonce, input.bodySha256))

@@ -2,17 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { displayFileName } from '../common/http/file-name.js';
-import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
-import { queryRows } from '../database/sql.js';
 import type { CreateReleaseDto, ReleaseDto, UpdateCheckDto } from './dto/updates.dto.js';
 import { ReleasePublishedEvent } from './events/release-published.event.js';
 import type { HashedFile } from './hashing-storage.js';
-import { PlatformPolicy, Release } from './release.entity.js';
+import type { PlatformPolicy, Release } from './release.entity.js';
+import { ReleasesRepository } from './releases.repository.js';
 import { compareVersions, parseVersion } from './version.js';
 
 export const toReleaseDto = (r: Release): ReleaseDto => ({
@@ -33,7 +32,7 @@ export class ReleasesService {
   readonly dir: string;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly releases: ReleasesRepository,
     private readonly events: EventEmitter2,
     config: AppConfig,
   ) {
@@ -49,21 +48,18 @@ export class ReleasesService {
   async publish(file: HashedFile & { originalname: string }, dto: CreateReleaseDto): Promise<ReleaseDto> {
     try {
       const parts = parseVersion(dto.version)!;
-      const repo = this.dataSource.getRepository(Release);
       let release: Release;
       try {
-        release = await repo.save(
-          repo.create({
-            platform: dto.platform,
-            version: dto.version,
-            versionParts: parts,
-            notes: dto.notes ?? '',
-            mandatory: dto.mandatory ?? false,
-            size: file.size,
-            sha256: file.sha256,
-            fileName: displayFileName(file.originalname),
-          }),
-        );
+        release = await this.releases.insert({
+          platform: dto.platform,
+          version: dto.version,
+          versionParts: parts,
+          notes: dto.notes ?? '',
+          mandatory: dto.mandatory ?? false,
+          size: file.size,
+          sha256: file.sha256,
+          fileName: displayFileName(file.originalname),
+        });
       } catch (error) {
         if (isUniqueViolation(error))
           throw AppError.conflict(`Release ${dto.version} for ${dto.platform} already exists`);
@@ -80,29 +76,19 @@ export class ReleasesService {
   }
 
   async list(platform: string | undefined, limit: number, cursor?: string): Promise<Page<ReleaseDto>> {
-    const qb = this.dataSource.getRepository(Release).createQueryBuilder('r');
-    if (platform) qb.where('r.platform = :platform', { platform });
-    if (cursor) {
-      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
-      qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at, id });
-    }
-    const rows = await qb
-      .orderBy('r.created_at', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    const rows = await this.releases.page(platform, limit + 1, cursor);
     return toPage(rows, limit, toReleaseDto, (r) => encodeCursor([r.createdAt.toISOString(), r.id]));
   }
 
   async get(id: string): Promise<Release> {
-    const release = await this.dataSource.getRepository(Release).findOneBy({ id });
+    const release = await this.releases.findById(id);
     if (!release) throw AppError.notFound('Release');
     return release;
   }
 
   async delete(id: string): Promise<void> {
     const release = await this.get(id);
-    await this.dataSource.getRepository(Release).delete({ id });
+    await this.releases.delete(id);
     await rm(this.filePath(release.id), { force: true });
   }
 
@@ -111,16 +97,11 @@ export class ReleasesService {
   }
 
   async countDownload(id: string): Promise<void> {
-    await this.dataSource.query('UPDATE releases SET downloads = downloads + 1 WHERE id = $1', [id]);
+    await this.releases.countDownload(id);
   }
 
   async setPolicy(platform: string, minSupportedVersion: string): Promise<PlatformPolicy> {
-    const repo = this.dataSource.getRepository(PlatformPolicy);
-    await repo.upsert(
-      { platform, minSupportedVersion, minSupportedParts: parseVersion(minSupportedVersion)! },
-      ['platform'],
-    );
-    return repo.findOneByOrFail({ platform });
+    return this.releases.upsertPolicy(platform, minSupportedVersion, parseVersion(minSupportedVersion)!);
   }
 
   /**
@@ -134,19 +115,14 @@ export class ReleasesService {
         fields: [{ field: 'version', problems: ['not a version'] }],
       });
     }
-    const [latest] = await this.dataSource
-      .getRepository(Release)
-      .find({ where: { platform }, order: { versionParts: 'DESC', createdAt: 'DESC' }, take: 1 });
-    const [row] = await queryRows<{ newer_mandatory: boolean; below_minimum: boolean }>(
-      this.dataSource,
-      `SELECT EXISTS (SELECT 1 FROM releases WHERE platform = $1 AND mandatory AND version_parts > $2::int[]) AS newer_mandatory,
-              EXISTS (SELECT 1 FROM platform_policies WHERE platform = $1 AND min_supported_parts > $2::int[]) AS below_minimum`,
-      [platform, mine],
-    );
-    const updateAvailable = latest !== undefined && compareVersions(latest.versionParts, mine) > 0;
+    const [latest, mandatory] = await Promise.all([
+      this.releases.latest(platform),
+      this.releases.mustUpdate(platform, mine),
+    ]);
+    const updateAvailable = latest !== null && compareVersions(latest.versionParts, mine) > 0;
     return {
       updateAvailable,
-      mandatory: Boolean(row?.newer_mandatory || row?.below_minimum),
+      mandatory,
       latest: latest ? toReleaseDto(latest) : null,
     };
   }

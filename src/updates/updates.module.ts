@@ -1,24 +1,22 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MulterModule } from '@nestjs/platform-express';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { AppConfig } from '../common/config/app-config.js';
-import { ClientKey } from './client-key.entity.js';
+import { ClientKeysRepository } from './client-keys.repository.js';
 import { ClientKeysService } from './client-keys.service.js';
-import { Device } from './device.entity.js';
 import { DevicesController } from './devices.controller.js';
+import { DevicesRepository } from './devices.repository.js';
 import { DevicesService } from './devices.service.js';
 import { HashingDiskStorage } from './hashing-storage.js';
-import { PlatformPolicy, Release } from './release.entity.js';
 import { ReleasesController } from './releases.controller.js';
+import { ReleasesRepository } from './releases.repository.js';
 import { ReleasesService } from './releases.service.js';
 import { SignatureGuard } from './signature.guard.js';
 import { UpdatesGateway } from './updates.gateway.js';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Release, PlatformPolicy, Device, ClientKey]),
     MulterModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -35,6 +33,9 @@ import { UpdatesGateway } from './updates.gateway.js';
   ],
   controllers: [ReleasesController, DevicesController],
   providers: [
+    ReleasesRepository,
+    DevicesRepository,
+    ClientKeysRepository,
     ReleasesService,
     DevicesService,
     ClientKeysService,

@@ -1,20 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
-import { queryRows } from '../database/sql.js';
 import { BlocksService } from './blocks.service.js';
-import { FriendInvite } from './friend-invite.entity.js';
+import type { FriendInvite } from './friend-invite.entity.js';
 import { FriendsService } from './friends.service.js';
+import { InvitesRepository } from './invites.repository.js';
 
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
 @Injectable()
 export class InvitesService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly invites: InvitesRepository,
     private readonly friends: FriendsService,
     private readonly blocks: BlocksService,
     private readonly config: AppConfig,
@@ -25,21 +24,18 @@ export class InvitesService {
     options: { multiUse?: boolean; expiresInSeconds?: number },
     origin: string,
   ): Promise<{ invite: FriendInvite; url: string }> {
-    const repo = this.dataSource.getRepository(FriendInvite);
-    const invite = await repo.save(
-      repo.create({
-        code: randomBytes(12).toString('base64url'),
-        creatorId,
-        multiUse: options.multiUse ?? false,
-        expiresAt: new Date(Date.now() + (options.expiresInSeconds ?? DEFAULT_TTL_SECONDS) * 1000),
-      }),
-    );
+    const invite = await this.invites.insert({
+      code: randomBytes(12).toString('base64url'),
+      creatorId,
+      multiUse: options.multiUse ?? false,
+      expiresAt: new Date(Date.now() + (options.expiresInSeconds ?? DEFAULT_TTL_SECONDS) * 1000),
+    });
     return { invite, url: this.urlOf(invite.code, origin) };
   }
 
   /** The invite link as a PNG QR code (any signed-in user holding the code may render it). */
   async qr(code: string, origin: string): Promise<Buffer> {
-    const invite = await this.dataSource.getRepository(FriendInvite).findOneBy({ code });
+    const invite = await this.invites.findByCode(code);
     if (!invite) throw AppError.notFound('Invite');
     return QRCode.toBuffer(this.urlOf(invite.code, origin), {
       type: 'png',
@@ -54,18 +50,12 @@ export class InvitesService {
    * use one) and makes the two users friends both ways.
    */
   async accept(userId: string, code: string): Promise<{ friendId: string }> {
-    const invite = await this.dataSource.getRepository(FriendInvite).findOneBy({ code });
+    const invite = await this.invites.findByCode(code);
     if (!invite) throw AppError.notFound('Invite');
     if (invite.creatorId === userId) throw AppError.validation('You cannot accept your own invite');
     if (await this.blocks.isBlockedEitherWay(userId, invite.creatorId))
       throw AppError.forbidden('You cannot accept this invite');
-    const spent = await queryRows<{ code: string }>(
-      this.dataSource,
-      `UPDATE friend_invites SET uses = uses + 1
-        WHERE code = $1 AND expires_at > now() AND (multi_use OR uses = 0) RETURNING code`,
-      [code],
-    );
-    if (spent.length === 0) {
+    if (!(await this.invites.spend(code))) {
       throw AppError.conflict(
         invite.expiresAt.getTime() <= Date.now() ? 'This invite has expired' : 'This invite was already used',
       );

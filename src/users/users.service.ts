@@ -1,18 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, IsNull, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import {
-  decodeCursor,
-  DEFAULT_PAGE_SIZE,
-  encodeCursor,
-  type Page,
-  toPage,
-} from '../common/pagination/cursor.js';
+import { DEFAULT_PAGE_SIZE, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
-import { queryRows } from '../database/sql.js';
+import { escapeLike } from '../database/sql.js';
 import { createHash } from 'node:crypto';
-import { User, type UserRole } from './user.entity.js';
+import type { User, UserRole } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 
 export interface NewUser {
   username: string;
@@ -25,21 +19,19 @@ export interface NewUser {
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(private readonly users: UsersRepository) {}
 
   /** Inserts a user; a taken username (in any letter case) is CONFLICT. */
   async create(input: NewUser): Promise<User> {
     try {
-      return await this.users.save(
-        this.users.create({
-          username: input.username,
-          usernameKey: input.username.toLowerCase(),
-          displayName: input.displayName?.trim() || input.username,
-          passwordHash: input.passwordHash ?? null,
-          role: input.role ?? 'user',
-          externalId: input.externalId ?? null,
-        }),
-      );
+      return await this.users.insert({
+        username: input.username,
+        usernameKey: input.username.toLowerCase(),
+        displayName: input.displayName?.trim() || input.username,
+        passwordHash: input.passwordHash ?? null,
+        role: input.role ?? 'user',
+        externalId: input.externalId ?? null,
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw AppError.conflict('Username is already taken');
       throw error;
@@ -47,12 +39,12 @@ export class UsersService {
   }
 
   findByUsername(username: string): Promise<User | null> {
-    return this.users.findOne({ where: { usernameKey: username.toLowerCase() } });
+    return this.users.findByUsernameKey(username.toLowerCase());
   }
 
   /** An active (not deactivated) user, or NOT_FOUND. */
   async get(id: string): Promise<User> {
-    const user = await this.users.findOne({ where: { id, deactivatedAt: IsNull() } });
+    const user = await this.users.findActive(id);
     if (!user) throw AppError.notFound('User');
     return user;
   }
@@ -71,33 +63,23 @@ export class UsersService {
     const candidates = [base, `${base.slice(0, 25)}_${shortHash(externalId)}`];
     for (const username of candidates) {
       try {
-        const [row] = await queryRows<{ id: string; inserted: boolean }>(
-          this.users.manager,
-          `INSERT INTO users (username, username_key, display_name, external_id) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (external_id) DO UPDATE SET
-             display_name = EXCLUDED.display_name,
-             deactivated_at = CASE WHEN $5 THEN NULL ELSE users.deactivated_at END,
-             updated_at = now()
-           RETURNING id, (xmax = 0) AS inserted`,
-          [
-            username,
-            username.toLowerCase(),
-            (profile.displayName?.trim() || username).slice(0, 64),
-            externalId,
-            reactivate,
-          ],
+        const row = await this.users.upsertExternal(
+          externalId,
+          username,
+          (profile.displayName?.trim() || username).slice(0, 64),
+          reactivate,
         );
-        const user = await this.users.findOneByOrFail({ id: row!.id });
-        if (!row!.inserted && user.username !== base) {
+        const user = (await this.users.findById(row.id))!;
+        if (!row.inserted && user.username !== base) {
           // The host renamed the user: follow when the new name is free (otherwise keep the old one).
-          await this.users.update({ id: user.id }, { username: base, usernameKey: base.toLowerCase() }).then(
+          await this.users.update(user.id, { username: base, usernameKey: base.toLowerCase() }).then(
             () => Object.assign(user, { username: base, usernameKey: base.toLowerCase() }),
             (error: unknown) => {
               if (!isUniqueViolation(error)) throw error;
             },
           );
         }
-        return { user, created: row!.inserted };
+        return { user, created: row.inserted };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
@@ -106,35 +88,32 @@ export class UsersService {
   }
 
   async findByExternalId(externalId: string): Promise<User | null> {
-    return this.users.findOne({ where: { externalId } });
+    return this.users.findByExternalId(externalId);
   }
 
   /** Active users by external id: externalId → user id. */
   async findManyByExternalId(externalIds: string[]): Promise<Map<string, string>> {
     if (externalIds.length === 0) return new Map();
-    const users = await this.users.find({ where: { externalId: In(externalIds), deactivatedAt: IsNull() } });
+    const users = await this.users.findActiveByExternalIds(externalIds);
     return new Map(users.map((u) => [u.externalId!, u.id]));
   }
 
   /** Marks a user deactivated inside the caller's transaction; false when there was no active user. */
-  async deactivate(tx: EntityManager, id: string): Promise<boolean> {
-    const result = await tx
-      .getRepository(User)
-      .update({ id, deactivatedAt: IsNull() }, { deactivatedAt: new Date() });
-    return (result.affected ?? 0) > 0;
+  deactivate(tx: EntityManager, id: string): Promise<boolean> {
+    return this.users.deactivate(tx, id);
   }
 
   /** Users by id (deactivated ones included, so old conversations keep their names). */
   findMany(ids: string[]): Promise<User[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.users.find({ where: { id: In([...new Set(ids)]) } });
+    return ids.length === 0 ? Promise.resolve([]) : this.users.findMany([...new Set(ids)]);
   }
 
   async exists(id: string): Promise<boolean> {
-    return this.users.exists({ where: { id, deactivatedAt: IsNull() } });
+    return this.users.existsActive(id);
   }
 
   async setRoleAndPassword(id: string, patch: { role?: UserRole; passwordHash?: string }): Promise<void> {
-    if (Object.keys(patch).length > 0) await this.users.update({ id }, patch);
+    if (Object.keys(patch).length > 0) await this.users.update(id, patch);
   }
 
   async updateProfile(id: string, patch: { displayName?: string }): Promise<User> {
@@ -145,23 +124,8 @@ export class UsersService {
 
   /** Users whose username starts with, or display name contains, `search`; ordered by username. */
   async search(search: string | undefined, limit = DEFAULT_PAGE_SIZE, cursor?: string): Promise<Page<User>> {
-    const qb = this.users.createQueryBuilder('u').where('u.deactivated_at IS NULL');
     const term = search?.trim().toLowerCase();
-    if (term) {
-      const like = term.replace(/[\\%_]/g, (c) => `\\${c}`);
-      qb.andWhere('(u.username_key LIKE :prefix OR lower(u.display_name) LIKE :contains)', {
-        prefix: `${like}%`,
-        contains: `%${like}%`,
-      });
-    }
-    if (cursor) {
-      const [after] = decodeCursor(cursor, ['string'] as const);
-      qb.andWhere('u.username_key > :after', { after });
-    }
-    const rows = await qb
-      .orderBy('u.username_key', 'ASC')
-      .limit(limit + 1)
-      .getMany();
+    const rows = await this.users.search(term ? escapeLike(term) : undefined, limit + 1, cursor);
     return toPage(
       rows,
       limit,
@@ -173,12 +137,12 @@ export class UsersService {
   /** Records that the user was last seen now (their last socket went away). */
   async touchLastSeen(id: string): Promise<Date> {
     const at = new Date();
-    await this.users.update({ id }, { lastSeenAt: at });
+    await this.users.update(id, { lastSeenAt: at });
     return at;
   }
 
   count(): Promise<number> {
-    return this.users.count({ where: { deactivatedAt: IsNull() } });
+    return this.users.countActive();
   }
 }
 
