@@ -4,6 +4,8 @@ import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
 import { FriendsService } from '../users/friends.service.js';
+import { FriendshipChangedEvent } from '../users/friendship-changed.event.js';
+import { RelationChangedEvent } from '../users/relation-changed.event.js';
 import type { ConversationType } from './conversation.entity.js';
 import type { MemberRole } from './conversation-member.entity.js';
 import { type ConversationRef, ConversationsRepository } from './conversations.repository.js';
@@ -30,7 +32,13 @@ export interface ConversationPolicy {
 export type ConversationAction = 'read' | 'post' | 'moderate';
 
 const CACHE_LIMIT = 10_000;
+/** A cached relation is trusted this long at most, should an invalidation have been missed. */
+const RELATION_TTL_MS = 60_000;
 const BUS_CHANNEL = 'conversation-members';
+
+type Relation = { exists: boolean; blocked: boolean; friends: boolean };
+/** What the bus carries: a conversation whose members changed, or two users whose relation did. */
+type Invalidation = { conversationId: string } | { userId: string; otherId: string | null };
 
 export const pairKeyOf = (a: string, b: string): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
@@ -41,13 +49,18 @@ export const peerOf = (pairKey: string, userId: string): string => {
 
 /**
  * The one place that answers "may user U do A on conversation C", from the database. Member lists
- * are cached per conversation and dropped on every node whenever membership changes (the cluster
- * bus carries the invalidation); conversation refs never change and are cached as they are.
+ * (per conversation) and relations (per pair of users: account active, blocks, friendship) are
+ * cached and dropped on every node whenever they change (the cluster bus carries the
+ * invalidation); conversation refs never change and are cached as they are.
  */
 @Injectable()
 export class ConversationAccess implements OnModuleInit {
   private readonly members = new Map<string, Set<string>>();
   private readonly refs = new Map<string, ConversationRef>();
+  /** `from>to` → the relation and when it was read. */
+  private readonly relations = new Map<string, { relation: Relation; at: number }>();
+  /** Bumped by every relation invalidation, so that a read racing one is not cached. */
+  private relationGeneration = 0;
   private readonly policies = new Map<ConversationType, ConversationPolicy>();
 
   constructor(
@@ -58,9 +71,11 @@ export class ConversationAccess implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(BUS_CHANNEL, (payload) =>
-      this.forget((payload as { conversationId: string }).conversationId),
-    );
+    await this.bus.subscribe(BUS_CHANNEL, (payload) => {
+      const change = payload as Invalidation;
+      if ('conversationId' in change) this.forget(change.conversationId);
+      else this.forgetRelations(change.userId, change.otherId);
+    });
   }
 
   /** The module owning a kind of conversation tells messaging who may post in it. */
@@ -110,7 +125,7 @@ export class ConversationAccess implements OnModuleInit {
 
   /** DM_POLICY and blocks, checked on every direct send. */
   async requireDirectPeer(userId: string, peerId: string): Promise<void> {
-    const relation = await this.friends.relation(userId, peerId);
+    const relation = await this.relation(userId, peerId);
     if (!relation.exists) throw AppError.notFound('User');
     if (relation.blocked) throw AppError.forbidden('You cannot message this user');
     if (this.config.dmPolicy === 'friends' && !relation.friends) {
@@ -162,8 +177,48 @@ export class ConversationAccess implements OnModuleInit {
     await this.bus.publish(BUS_CHANNEL, { conversationId: event.conversationId }).catch(() => undefined);
   }
 
+  @OnEvent(FriendshipChangedEvent.event)
+  async onFriendshipChanged(e: FriendshipChangedEvent): Promise<void> {
+    await this.relationsChanged(e.userId, e.friendId);
+  }
+
+  @OnEvent(RelationChangedEvent.event)
+  async onRelationChanged(e: RelationChangedEvent): Promise<void> {
+    await this.relationsChanged(e.userId, e.otherId);
+  }
+
+  private async relationsChanged(userId: string, otherId: string | null): Promise<void> {
+    this.forgetRelations(userId, otherId);
+    const change: Invalidation = { userId, otherId };
+    await this.bus.publish(BUS_CHANNEL, change).catch(() => undefined);
+  }
+
   private forget(conversationId: string): void {
     this.members.delete(conversationId);
+  }
+
+  private forgetRelations(userId: string, otherId: string | null): void {
+    this.relationGeneration += 1;
+    if (otherId) {
+      this.relations.delete(`${userId}>${otherId}`);
+      this.relations.delete(`${otherId}>${userId}`);
+      return;
+    }
+    for (const key of this.relations.keys()) if (key.includes(userId)) this.relations.delete(key);
+  }
+
+  private async relation(userId: string, peerId: string): Promise<Relation> {
+    const key = `${userId}>${peerId}`;
+    const cached = this.relations.get(key);
+    const now = Date.now();
+    if (cached && now - cached.at < RELATION_TTL_MS) return cached.relation;
+    const generation = this.relationGeneration;
+    const relation = await this.friends.relation(userId, peerId);
+    if (generation === this.relationGeneration) {
+      if (this.relations.size >= CACHE_LIMIT) this.relations.delete(this.relations.keys().next().value as string);
+      this.relations.set(key, { relation, at: now });
+    }
+    return relation;
   }
 
   private async requireMember(conversationId: string, userId: string): Promise<ConversationRef> {

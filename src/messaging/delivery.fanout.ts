@@ -13,7 +13,7 @@ import { MessageChangedEvent } from './events/message-changed.event.js';
 import { MessageCreatedEvent } from './events/message-created.event.js';
 import { ReceiptEvent } from './events/receipt.event.js';
 
-/** What travels between nodes: durable-message fan-out, in the order each node published it. */
+/** What travels between nodes (in arrays): durable-message fan-out, in the order each node published it. */
 type Delivery =
   | { kind: 'created'; message: MessageDto; memberIds: string[]; origin: string | null }
   | { kind: 'updated' | 'deleted'; message: MessageDto; memberIds: string[] };
@@ -31,6 +31,8 @@ const BUS_CHANNEL = 'messaging';
 export class DeliveryFanout implements OnModuleInit {
   private readonly logger = new Logger(DeliveryFanout.name);
   private readonly sequencer = new ConversationSequencer();
+  /** Deliveries of this turn of the event loop, published together as one bus message. */
+  private outbox: Delivery[] = [];
 
   constructor(
     private readonly bus: ClusterBus,
@@ -39,12 +41,14 @@ export class DeliveryFanout implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(BUS_CHANNEL, (payload) => this.deliver(payload as Delivery));
+    await this.bus.subscribe(BUS_CHANNEL, (payload) => {
+      for (const delivery of payload as Delivery[]) this.deliver(delivery);
+    });
   }
 
   @OnEvent(MessageCreatedEvent.event)
-  async onMessageCreated(e: MessageCreatedEvent): Promise<void> {
-    await this.publish({
+  onMessageCreated(e: MessageCreatedEvent): void {
+    this.publish({
       kind: 'created',
       message: e.message,
       memberIds: e.memberIds,
@@ -53,8 +57,8 @@ export class DeliveryFanout implements OnModuleInit {
   }
 
   @OnEvent(MessageChangedEvent.event)
-  async onMessageChanged(e: MessageChangedEvent): Promise<void> {
-    await this.publish({ kind: e.kind, message: e.message, memberIds: e.memberIds });
+  onMessageChanged(e: MessageChangedEvent): void {
+    this.publish({ kind: e.kind, message: e.message, memberIds: e.memberIds });
   }
 
   @OnEvent(ConversationJoinedEvent.event)
@@ -104,9 +108,17 @@ export class DeliveryFanout implements OnModuleInit {
     }
   }
 
-  private async publish(d: Delivery): Promise<void> {
+  /** Queues a delivery; everything queued in this turn of the event loop goes as one bus message. */
+  private publish(d: Delivery): void {
+    this.outbox.push(d);
+    if (this.outbox.length === 1) setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.outbox;
+    this.outbox = [];
     try {
-      await this.bus.publish(BUS_CHANNEL, d);
+      await this.bus.publish(BUS_CHANNEL, batch);
     } catch (error) {
       this.logger.error({ err: loggable(error) }, 'bus publish failed');
     }

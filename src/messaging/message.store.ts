@@ -24,26 +24,36 @@ const MESSAGE_COLUMNS = `id, conversation_id AS "conversationId", seq::float8 AS
   app_id AS "appId", type, body, attachments, client_msg_id AS "clientMsgId", created_at AS "createdAt",
   edited_at AS "editedAt", deleted_at AS "deletedAt"`;
 
+/** What happened to one draft of an append. */
+export type AppendOutcome =
+  | { kind: 'stored'; message: Message }
+  /** A message with the same (sender, clientMsgId) was stored before: that one is the answer. */
+  | { kind: 'duplicate'; message: Message }
+  /** The conversation does not exist (any more). */
+  | { kind: 'missing' };
+
 /**
- * Every statement on messages (and the attachment links they hold). Appending takes each
- * conversation's next seqs in the statement that stores the messages: the UPDATE of the
- * conversation row takes the lock that orders concurrent senders, and a failed INSERT rolls the
- * seqs back with it, so seqs stay gapless.
+ * Every statement on messages (and the attachment links they hold). Appending is one statement
+ * for any number of drafts in any number of conversations: it answers retries (same sender and
+ * clientMsgId) with the stored message, locks the conversations it writes in id order (so that
+ * overlapping appends cannot deadlock), takes each conversation's next seqs, and inserts. A
+ * failed INSERT rolls the seqs back with it, so seqs stay gapless.
  */
 @Injectable()
 export class MessageStore {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Stores messages, any number per conversation, in the order given; returns them in that order.
-   * Drafts for one conversation are one statement. Drafts for several conversations lock those
-   * rows in one global order first (in a transaction), so overlapping appends cannot deadlock.
-   * A conversation that does not exist stores nothing and returns nothing for its drafts.
+   * Stores messages, any number per conversation, in the order given (seq follows it within a
+   * conversation). Returns one outcome per draft, in the order of the drafts.
+   *
+   * A retry whose original committed before this statement began is answered from the table; one
+   * that commits concurrently makes this statement fail with a unique violation, and the caller
+   * runs it again (the retry is then found).
    */
-  async append(drafts: MessageDraft[]): Promise<Message[]> {
+  async append(drafts: MessageDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    const conversationIds = [...new Set(drafts.map((d) => d.conversationId))].sort();
-    const params = [
+    const rows = await queryRows<Message & { ord: number; duplicate: boolean }>(this.db, APPEND, [
       drafts.map((d) => d.conversationId),
       drafts.map((d) => d.senderId),
       drafts.map((d) => d.appId),
@@ -51,24 +61,12 @@ export class MessageStore {
       drafts.map((d) => d.body),
       drafts.map((d) => JSON.stringify(d.attachments)),
       drafts.map((d) => d.clientMsgId),
-    ];
-    const rows =
-      conversationIds.length === 1
-        ? await queryRows<Message>(this.db, APPEND, params)
-        : await this.db.transaction(async (tx) => {
-            await tx.query('SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
-              conversationIds,
-            ]);
-            return queryRows<Message>(tx, APPEND, params);
-          });
-    // Within a conversation, seq follows the order of the drafts.
-    const stored = new Map<string, Message[]>();
-    for (const row of rows.sort((a, b) => b.seq - a.seq)) {
-      const list = stored.get(row.conversationId) ?? [];
-      list.push(row);
-      stored.set(row.conversationId, list);
+    ]);
+    const outcomes: AppendOutcome[] = drafts.map(() => ({ kind: 'missing' }));
+    for (const { ord, duplicate, ...message } of rows) {
+      outcomes[ord - 1] = { kind: duplicate ? 'duplicate' : 'stored', message };
     }
-    return drafts.flatMap((d) => stored.get(d.conversationId)?.pop() ?? []);
+    return outcomes;
   }
 
   async byId(messageId: string): Promise<Message | null> {
@@ -151,24 +149,39 @@ const APPEND = `
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])
       WITH ORDINALITY AS i(conversation_id, sender_id, app_id, type, body, attachments, client_msg_id, ord)
+  ), earlier AS (
+    SELECT i.ord, m.* FROM input i
+      CROSS JOIN LATERAL (
+        SELECT * FROM messages WHERE sender_id = i.sender_id AND client_msg_id = i.client_msg_id
+      ) m
+     WHERE i.client_msg_id IS NOT NULL
+  ), fresh AS (
+    SELECT * FROM input i WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)
   ), counts AS (
-    SELECT conversation_id, count(*)::bigint AS n FROM input GROUP BY conversation_id
+    SELECT conversation_id, count(*)::bigint AS n FROM fresh GROUP BY conversation_id
+  ), locked AS (
+    SELECT id FROM conversations WHERE id IN (SELECT conversation_id FROM counts) ORDER BY id FOR UPDATE
   ), next AS (
     UPDATE conversations c SET last_seq = c.last_seq + counts.n, last_activity_at = now()
-      FROM counts WHERE c.id = counts.conversation_id
+      FROM counts, locked WHERE c.id = counts.conversation_id AND locked.id = c.id
     RETURNING c.id, c.last_seq - counts.n AS base
+  ), numbered AS (
+    SELECT f.*, next.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS seq
+      FROM fresh f JOIN next ON next.id = f.conversation_id
   ), stored AS (
     INSERT INTO messages (conversation_id, seq, sender_id, app_id, type, body, attachments, client_msg_id)
-    SELECT i.conversation_id, next.base + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord),
-           i.sender_id, i.app_id, i.type, i.body, i.attachments::jsonb, i.client_msg_id
-      FROM input i JOIN next ON next.id = i.conversation_id
+    SELECT conversation_id, seq, sender_id, app_id, type, body, attachments::jsonb, client_msg_id FROM numbered
     RETURNING *
   ), linked AS (
     INSERT INTO message_attachments (attachment_id, message_id, conversation_id)
     SELECT (a->>'id')::uuid, stored.id, stored.conversation_id
       FROM stored, jsonb_array_elements(stored.attachments) a
   )
-  SELECT ${MESSAGE_COLUMNS} FROM stored`;
+  SELECT n.n_ord::int AS ord, false AS duplicate, ${MESSAGE_COLUMNS}
+    FROM stored JOIN (SELECT conversation_id AS n_conversation_id, seq AS n_seq, ord AS n_ord FROM numbered) n
+      ON n.n_conversation_id = stored.conversation_id AND n.n_seq = stored.seq
+  UNION ALL
+  SELECT ord::int, true, ${MESSAGE_COLUMNS} FROM earlier`;
 
 /** A messages row as produced by to_json() (snake_case keys, ISO timestamps) back to an entity. */
 export function messageFromJson(j: Record<string, unknown>): Message {

@@ -3,7 +3,6 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
-import { isUniqueViolation } from '../database/pg-errors.js';
 import { AttachmentsService } from './attachments.service.js';
 import { ConversationAccess } from './conversation-access.service.js';
 import { MessageDto, type SendMessageDto } from './dto/message.dto.js';
@@ -12,6 +11,7 @@ import { MessageCreatedEvent } from './events/message-created.event.js';
 import type { Message } from './message.entity.js';
 import { type MessageDraft, MessageStore } from './message.store.js';
 import { MessageTargets } from './message-targets.js';
+import { MessageWriter } from './message-writer.js';
 
 export interface SendContext {
   userId: string;
@@ -27,13 +27,14 @@ export interface SendResult {
 
 /**
  * Writing messages, for REST, Socket.IO and applications alike: the target and the sender's right
- * to post are checked, the message is appended by the one store statement that takes its seq, and
- * a domain event announces it for delivery (and anything else that listens).
+ * to post are checked, the message is stored with the writer's next batch (which takes its seq and
+ * answers retries), and a domain event announces it for delivery (and anything else that listens).
  */
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly store: MessageStore,
+    private readonly writer: MessageWriter,
     private readonly targets: MessageTargets,
     private readonly access: ConversationAccess,
     private readonly attachments: AttachmentsService,
@@ -49,42 +50,34 @@ export class MessagesService {
         fields: [{ field: 'attachments', problems: [`at most ${this.config.limits.attachments}`] }],
       });
     }
-    // The access check and the retry lookup are independent: run them side by side.
-    const [target, retry] = await Promise.allSettled([
+    // Target (from caches once warm) and the rate limit are independent: run them side by side.
+    const [conversation, limited] = await Promise.all([
       this.targets.resolve(ctx.userId, dto),
-      dto.clientMsgId ? this.store.byClientMsgId(ctx.userId, dto.clientMsgId) : Promise.resolve(null),
+      this.consumeRate(ctx.userId).then(
+        () => null,
+        (error: unknown) => error,
+      ),
     ]);
-    if (retry.status === 'fulfilled' && retry.value)
-      return { message: MessageDto.from(retry.value), created: false };
-    if (target.status === 'rejected') throw target.reason;
-    if (retry.status === 'rejected') throw retry.reason;
-    const conversation = target.value;
-    await this.consumeRate(ctx.userId);
-    const attachments = await this.attachments.ownedBy(ctx.userId, dto.attachments?.map((a) => a.id) ?? []);
-
-    let message: Message | undefined;
-    try {
-      [message] = await this.store.append([
-        {
-          conversationId: conversation.id,
-          senderId: ctx.userId,
-          appId: null,
-          type: dto.type ?? 'text',
-          body,
-          attachments,
-          clientMsgId: dto.clientMsgId ?? null,
-        },
-      ]);
-    } catch (error) {
-      if (dto.clientMsgId && isUniqueViolation(error)) {
-        // The same clientMsgId raced in concurrently; the winner's message is the answer.
-        const earlier = await this.store.byClientMsgId(ctx.userId, dto.clientMsgId);
-        if (earlier) return { message: MessageDto.from(earlier), created: false };
-      }
-      throw error;
+    if (limited) {
+      // Refused by the rate limit: a retry of a stored message is still answered.
+      const earlier = dto.clientMsgId ? await this.store.byClientMsgId(ctx.userId, dto.clientMsgId) : null;
+      if (earlier) return { message: MessageDto.from(earlier), created: false };
+      throw limited;
     }
-    if (!message) throw AppError.notFound('Conversation');
-    const view = MessageDto.from(message);
+    const attachments = await this.attachments.ownedBy(ctx.userId, dto.attachments?.map((a) => a.id) ?? []);
+    // A retry (same clientMsgId) is answered by the writer, from its batch or from the table.
+    const outcome = await this.writer.write({
+      conversationId: conversation.id,
+      senderId: ctx.userId,
+      appId: null,
+      type: dto.type ?? 'text',
+      body,
+      attachments,
+      clientMsgId: dto.clientMsgId ?? null,
+    });
+    if (outcome.kind === 'missing') throw AppError.notFound('Conversation');
+    const view = MessageDto.from(outcome.message);
+    if (outcome.kind === 'duplicate') return { message: view, created: false };
     const memberIds = await this.access.memberIds(conversation.id);
     this.events.emit(
       MessageCreatedEvent.event,
@@ -113,8 +106,10 @@ export class MessagesService {
       attachments: [],
       clientMsgId: null,
     }));
-    const stored = await this.store.append(drafts);
-    const byConversation = new Map(stored.map((m) => [m.conversationId, MessageDto.from(m)]));
+    const outcomes = await this.store.append(drafts);
+    const byConversation = new Map(
+      outcomes.flatMap((o) => (o.kind === 'stored' ? [[o.message.conversationId, MessageDto.from(o.message)]] : [])),
+    );
     const out = new Map<string, MessageDto>();
     for (const [userId, conversationId] of recipients) {
       const message = byConversation.get(conversationId);

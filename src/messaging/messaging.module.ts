@@ -20,6 +20,7 @@ import { HistoryService } from './history.service.js';
 import { InboxService } from './inbox.service.js';
 import { MessageStore } from './message.store.js';
 import { MessageTargets } from './message-targets.js';
+import { MessageWriter } from './message-writer.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
 import { MessagingGateway } from './messaging.gateway.js';
@@ -52,6 +53,7 @@ import { SocketHandshake } from './socket-handshake.js';
   providers: [
     ConversationsRepository,
     MessageStore,
+    MessageWriter,
     AttachmentsRepository,
     ConversationAccess,
     ConversationsService,

@@ -71,6 +71,8 @@ export class SocketHandshake {
       name: 'socket-events',
       points: this.config.rateLimits.socketEventsPer10s,
       windowSeconds: 10,
+      // A socket lives on one node: its budget needs no round trip to Redis.
+      local: true,
     };
     this.limits.consume(spec, socket.id).then(
       () => next(),

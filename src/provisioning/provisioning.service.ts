@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { SessionsService } from '../auth/sessions.service.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -6,6 +7,7 @@ import type { GroupDto } from '../groups/dto/group.dto.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { TenantsService } from '../orgs/tenants.service.js';
 import { FriendsService } from '../users/friends.service.js';
+import { RelationChangedEvent } from '../users/relation-changed.event.js';
 import { UsersService } from '../users/users.service.js';
 import type { ServiceUserDto, UpsertServiceUserDto } from './provisioning.dto.js';
 
@@ -19,6 +21,7 @@ export class ProvisioningService {
     private readonly friends: FriendsService,
     private readonly groups: GroupsService,
     private readonly tenants: TenantsService,
+    private readonly events: EventEmitter2,
   ) {}
 
   /** Creates or updates (and reactivates) a user; with a tenant, makes them a member of it. */
@@ -33,6 +36,8 @@ export class ProvisioningService {
       true,
     );
     if (body.tenantId) await this.tenants.ensureMember(body.tenantId, user.id);
+    // An update may have reactivated the account: others may message it again.
+    if (!created) this.events.emit(RelationChangedEvent.event, new RelationChangedEvent(user.id, null));
     return {
       user: {
         id: user.id,
@@ -54,6 +59,7 @@ export class ProvisioningService {
       return this.sessions.revokeAllOf(tx, user.id, 'deactivated');
     });
     this.sessions.announceRevoked(revoked);
+    this.events.emit(RelationChangedEvent.event, new RelationChangedEvent(user.id, null));
   }
 
   async friendship(

@@ -8,6 +8,7 @@ import { BlocksRepository } from './blocks.repository.js';
 import type { BlockDto } from './dto/friends.dto.js';
 import { FriendsRepository } from './friends.repository.js';
 import { FriendshipChangedEvent } from './friendship-changed.event.js';
+import { RelationChangedEvent } from './relation-changed.event.js';
 import { UsersService } from './users.service.js';
 
 @Injectable()
@@ -36,12 +37,14 @@ export class BlocksService {
     if (unfriended) {
       this.events.emit(FriendshipChangedEvent.event, new FriendshipChangedEvent(blockerId, blockedId, false));
     }
+    if (created) this.events.emit(RelationChangedEvent.event, new RelationChangedEvent(blockerId, blockedId));
     const block = (await this.blocks.find(blockerId, blockedId))!;
     return { block, created };
   }
 
   async unblock(blockerId: string, blockedId: string): Promise<void> {
     if (!(await this.blocks.delete(blockerId, blockedId))) throw AppError.notFound('Block');
+    this.events.emit(RelationChangedEvent.event, new RelationChangedEvent(blockerId, blockedId));
   }
 
   async list(blockerId: string, limit: number, cursor?: string): Promise<Page<BlockDto>> {

@@ -30,7 +30,7 @@ export function testDatabase(): Promise<TestDatabase> {
   return database;
 }
 
-/** Environment every test app starts from: its own data dir and Redis prefix, limits off. */
+/** Environment every test app starts from: its own data dir and Redis prefix, limits and load shedding off. */
 export async function baseEnv(): Promise<Env> {
   const db = await testDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'relay-test-'));
@@ -49,6 +49,8 @@ export async function baseEnv(): Promise<Env> {
     RATE_LIMIT_LOGINS_PER_IP_PER_MIN: '0',
     RATE_LIMIT_REGISTRATIONS_PER_MIN: '0',
     RATE_LIMIT_SOCKET_EVENTS_PER_10S: '0',
+    // Test clients share the server's process and CPU: only the overload tests shed load.
+    SEND_QUEUE_MAX_WAIT_MS: '30000',
   };
 }
 

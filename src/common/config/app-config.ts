@@ -17,6 +17,10 @@ export interface Limits {
   messageLength: number;
   socketPacketBytes: number;
   attachments: number;
+  /** Sends waiting to be stored on this node, at most; more are refused (SERVICE_UNAVAILABLE). */
+  sendQueue: number;
+  /** Refuse sends when the ones already waiting would take longer than this to store. */
+  sendQueueMaxWaitMs: number;
   attachmentBytes: number;
   releaseBytes: number;
 }
@@ -149,6 +153,8 @@ export class AppConfig {
         messageLength: e.MAX_MESSAGE_LENGTH,
         socketPacketBytes: e.MAX_SOCKET_PACKET_BYTES,
         attachments: e.MAX_ATTACHMENTS,
+        sendQueue: e.SEND_QUEUE_LIMIT,
+        sendQueueMaxWaitMs: e.SEND_QUEUE_MAX_WAIT_MS,
         attachmentBytes: e.MAX_ATTACHMENT_BYTES,
         releaseBytes: e.MAX_RELEASE_BYTES,
       },

@@ -127,6 +127,8 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(100000) MAX_MESSAGE_LENGTH = 4000;
   @Transform(toInt) @IsInt() @Min(1024) MAX_SOCKET_PACKET_BYTES = 65536;
   @Transform(toInt) @IsInt() @Min(0) @Max(100) MAX_ATTACHMENTS = 10;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) SEND_QUEUE_LIMIT = 5000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(60_000) SEND_QUEUE_MAX_WAIT_MS = 250;
   @Transform(toInt) @IsInt() @Min(1) MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(1) MAX_RELEASE_BYTES = 512 * 1024 * 1024;
 }

@@ -65,4 +65,9 @@ export class AppError extends Error {
   static rateLimited(retryAfterSeconds: number): AppError {
     return new AppError('RATE_LIMITED', 'Too many requests', { retryAfterSeconds }, retryAfterSeconds);
   }
+  /** The node is overloaded: the caller should come back after `retryAfterMs`. */
+  static unavailable(message: string, retryAfterMs: number): AppError {
+    const ms = Math.max(1, Math.round(retryAfterMs));
+    return new AppError('SERVICE_UNAVAILABLE', message, { retryAfterMs: ms }, Math.ceil(ms / 1000));
+  }
 }

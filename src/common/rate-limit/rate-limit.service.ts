@@ -17,6 +17,8 @@ export interface LimitSpec {
   windowSeconds: number;
   /** Extra events allowed in a burst above the steady rate, refilled over burst/points windows. */
   burst?: number;
+  /** Counted in this process even with Redis: for keys that live on one node (a socket). */
+  local?: boolean;
 }
 
 type Limiter = RateLimiterAbstract | BurstyRateLimiter;
@@ -44,10 +46,11 @@ export class RateLimitService {
   }
 
   private limiter(spec: LimitSpec): Limiter {
-    const id = `${spec.name}:${spec.points}:${spec.windowSeconds}:${spec.burst ?? 0}`;
+    const id = `${spec.name}:${spec.points}:${spec.windowSeconds}:${spec.burst ?? 0}:${spec.local ?? false}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
-      const steady = this.create(spec.name, spec.points, spec.windowSeconds);
+      const local = spec.local ?? false;
+      const steady = this.create(spec.name, spec.points, spec.windowSeconds, local);
       limiter = spec.burst
         ? new BurstyRateLimiter(
             steady,
@@ -55,6 +58,7 @@ export class RateLimitService {
               `${spec.name}:burst`,
               spec.burst,
               Math.max(1, Math.ceil((spec.burst / spec.points) * spec.windowSeconds)),
+              local,
             ),
           )
         : steady;
@@ -63,9 +67,9 @@ export class RateLimitService {
     return limiter;
   }
 
-  private create(name: string, points: number, duration: number): RateLimiterAbstract {
+  private create(name: string, points: number, duration: number, local: boolean): RateLimiterAbstract {
     const opts = { keyPrefix: `${this.redis.prefix}rl:${name}`, points, duration };
-    return this.redis.client
+    return this.redis.client && !local
       ? new RateLimiterRedis({ ...opts, storeClient: this.redis.client, useRedisPackage: false })
       : new RateLimiterMemory(opts);
   }

@@ -1,0 +1,177 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { AppConfig } from '../common/config/app-config.js';
+import { AppError } from '../common/errors/app-error.js';
+import { isDataException, isRetryableWriteConflict } from '../database/pg-errors.js';
+import { type AppendOutcome, type MessageDraft, MessageStore } from './message.store.js';
+
+/** Drafts per statement, at most (parameters are arrays, so this bounds statement size, not count). */
+const MAX_BATCH = 1000;
+/** A statement that lost a race (a concurrent retry, a deadlock) is run again this many times. */
+const MAX_ATTEMPTS = 4;
+const SAMPLE_MS = 250;
+
+interface Waiting {
+  draft: MessageDraft;
+  /** performance.now() when it was queued. */
+  since: number;
+  resolve: (outcome: AppendOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for sends. Concurrent sends wait here for the batch in flight to finish and then go
+ * together: many messages, one statement, one commit; each caller hears of its own message only
+ * after that commit. Seq order within a conversation is the order in which sends arrived here.
+ *
+ * - A retry (same sender and clientMsgId) of a message still waiting or in flight shares the
+ *   original's outcome instead of being written twice.
+ * - One bad draft does not fail the batch: a failed batch is split in halves and retried until
+ *   the failure is down to the draft that caused it.
+ * - Admission is bounded: when the oldest pending send has waited longer than
+ *   SEND_QUEUE_MAX_WAIT_MS, SEND_QUEUE_LIMIT sends are pending already, or the event loop is
+ *   saturated, a send is refused at once (SERVICE_UNAVAILABLE with retryAfterMs) rather than
+ *   queued without bound.
+ */
+@Injectable()
+export class MessageWriter implements OnModuleDestroy {
+  private queue: Waiting[] = [];
+  private readonly inFlight = new Map<string, Promise<AppendOutcome>>();
+  private running = 0;
+  private runningDrafts = 0;
+  private scheduled = false;
+  /** Batches in flight at once: a pooled PostgreSQL overlaps one commit with the next statement. */
+  private readonly concurrency: number;
+  /** When the oldest draft of each batch in flight was queued. */
+  private readonly runningSince: number[] = [];
+  private loopDelayMs = 0;
+  private readonly loopDelay: IntervalHistogram;
+  private readonly sampler: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly config: AppConfig,
+  ) {
+    this.concurrency = Math.max(1, Math.min(4, Math.floor(config.databasePoolSize / 2)));
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
+    this.sampler = setInterval(() => {
+      this.loopDelayMs = this.loopDelay.percentile(99) / 1e6;
+      this.loopDelay.reset();
+    }, SAMPLE_MS);
+    this.sampler.unref();
+  }
+
+  /** Sends waiting or being written on this node. */
+  get pending(): number {
+    return this.queue.length + this.runningDrafts;
+  }
+
+  /** Stores one message with the next batch; resolves after the commit. */
+  write(draft: MessageDraft): Promise<AppendOutcome> {
+    const key = draft.senderId && draft.clientMsgId ? `${draft.senderId}:${draft.clientMsgId}` : null;
+    const original = key ? this.inFlight.get(key) : undefined;
+    if (original) {
+      return original.then((o) => (o.kind === 'stored' ? { kind: 'duplicate', message: o.message } : o));
+    }
+    this.admit();
+    const outcome = new Promise<AppendOutcome>((resolve, reject) => {
+      this.queue.push({ draft, since: performance.now(), resolve, reject });
+    });
+    if (key) {
+      this.inFlight.set(key, outcome);
+      const forget = (): void => void this.inFlight.delete(key);
+      outcome.then(forget, forget);
+    }
+    this.schedule();
+    return outcome;
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sampler);
+    this.loopDelay.disable();
+  }
+
+  /**
+   * Refuses a send that would wait too long: the oldest send still waiting or in flight has been
+   * there longer than SEND_QUEUE_MAX_WAIT_MS (so a new one would wait at least as long), or
+   * SEND_QUEUE_LIMIT sends are pending already.
+   */
+  private admit(): void {
+    const { sendQueue, sendQueueMaxWaitMs } = this.config.limits;
+    const oldest = Math.min(this.queue[0]?.since ?? Infinity, ...this.runningSince);
+    const waitedMs = oldest === Infinity ? 0 : performance.now() - oldest;
+    if (this.pending >= sendQueue || waitedMs > sendQueueMaxWaitMs) {
+      throw AppError.unavailable('Too many messages in flight; retry shortly', Math.max(waitedMs, 50));
+    }
+    // A saturated event loop delays every send as much as a long queue does.
+    if (this.loopDelayMs > sendQueueMaxWaitMs) {
+      throw AppError.unavailable('Server is overloaded; retry shortly', this.loopDelayMs);
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running >= this.concurrency) return;
+    this.scheduled = true;
+    // Let every send that arrived in this turn of the event loop join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
+      this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
+      const since = batch[0]!.since;
+      this.running += 1;
+      this.runningDrafts += batch.length;
+      this.runningSince.push(since);
+      void this.run(batch).finally(() => {
+        this.running -= 1;
+        this.runningDrafts -= batch.length;
+        this.runningSince.splice(this.runningSince.indexOf(since), 1);
+        this.flush();
+      });
+    }
+  }
+
+  /** Writes a batch; a failure is narrowed down by halves so that only the bad draft fails. */
+  private async run(batch: Waiting[]): Promise<void> {
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await this.append(batch.map((w) => w.draft));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(this.refusal(error));
+        return;
+      }
+      const half = batch.length >> 1;
+      await this.run(batch.slice(0, half));
+      await this.run(batch.slice(half));
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(outcomes[i]!));
+  }
+
+  private async append(drafts: MessageDraft[]): Promise<AppendOutcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.append(drafts);
+      } catch (error) {
+        // A retry's original committed concurrently, or two nodes' batches crossed: run it again.
+        if (attempt >= MAX_ATTEMPTS || !isRetryableWriteConflict(error)) throw error;
+      }
+    }
+  }
+
+  private refusal(error: unknown): unknown {
+    if (isDataException(error)) {
+      return AppError.validation('The message contains data that cannot be stored', {
+        fields: [{ field: 'body', problems: ['cannot be stored'] }],
+      });
+    }
+    return error;
+  }
+}
