@@ -23,6 +23,9 @@ const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
  */
 @Injectable()
 export class GroupsService implements OnModuleInit {
+  /** Group id → its tenant (null: none); a group never moves between tenants. */
+  private readonly tenantOfGroup = new Map<string, string | null>();
+
   constructor(
     private readonly db: DataSource,
     private readonly groups: GroupsRepository,
@@ -41,8 +44,17 @@ export class GroupsService implements OnModuleInit {
         return (await this.access.ref(group.conversationId))!;
       },
       canPost: async (userId, conversation: ConversationRef) => {
+        // The hot path of every group send: membership from the access cache, and the group's
+        // tenant (which never changes) from this one; the group row only for a refusal.
+        const tenantId = this.tenantOfGroup.get(conversation.groupId!);
+        if (tenantId !== undefined && (await this.access.isMember(conversation.id, userId))) {
+          if (tenantId) await this.tenants.consume(tenantId, 'messages', 1);
+          return;
+        }
         const { group, role } = await this.groupFor(userId, conversation.groupId!, 'Conversation');
         await this.checkPoster(group, role);
+        if (this.tenantOfGroup.size >= 10_000) this.tenantOfGroup.clear();
+        this.tenantOfGroup.set(group.id, group.tenantId ?? null);
       },
     });
   }

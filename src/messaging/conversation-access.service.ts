@@ -57,6 +57,8 @@ export const peerOf = (pairKey: string, userId: string): string => {
 export class ConversationAccess implements OnModuleInit {
   private readonly members = new Map<string, Set<string>>();
   private readonly refs = new Map<string, ConversationRef>();
+  /** Direct conversations by pair key (they are never re-created under another id). */
+  private readonly directs = new Map<string, ConversationRef>();
   /** `from>to` → the relation and when it was read. */
   private readonly relations = new Map<string, { relation: Relation; at: number }>();
   /** Bumped by every relation invalidation, so that a read racing one is not cached. */
@@ -161,11 +163,22 @@ export class ConversationAccess implements OnModuleInit {
   remember(ref: ConversationRef): ConversationRef {
     if (this.refs.size >= CACHE_LIMIT) this.refs.delete(this.refs.keys().next().value as string);
     this.refs.set(ref.id, ref);
+    if (ref.pairKey) {
+      if (this.directs.size >= CACHE_LIMIT) this.directs.delete(this.directs.keys().next().value as string);
+      this.directs.set(ref.pairKey, ref);
+    }
     return ref;
+  }
+
+  /** The direct conversation of a pair, when this node knows it already. */
+  knownDirect(pairKey: string): ConversationRef | undefined {
+    return this.directs.get(pairKey);
   }
 
   /** Forgets a deleted conversation on this node. */
   forgetRef(conversationId: string): void {
+    const ref = this.refs.get(conversationId);
+    if (ref?.pairKey) this.directs.delete(ref.pairKey);
     this.refs.delete(conversationId);
   }
 
@@ -215,7 +228,8 @@ export class ConversationAccess implements OnModuleInit {
     const generation = this.relationGeneration;
     const relation = await this.friends.relation(userId, peerId);
     if (generation === this.relationGeneration) {
-      if (this.relations.size >= CACHE_LIMIT) this.relations.delete(this.relations.keys().next().value as string);
+      if (this.relations.size >= CACHE_LIMIT)
+        this.relations.delete(this.relations.keys().next().value as string);
       this.relations.set(key, { relation, at: now });
     }
     return relation;

@@ -39,6 +39,8 @@ export class ConversationsService {
   /** The direct conversation of two users; created (with both members) when `create` is set. */
   async direct(a: string, b: string, create: boolean): Promise<ConversationRef | null> {
     const key = pairKeyOf(a, b);
+    const known = this.access.knownDirect(key);
+    if (known) return known;
     const found = await this.conversations.findByPairKey(key);
     if (found) return this.access.remember(found);
     if (!create) return null;

@@ -40,8 +40,13 @@ export class MessageWriter implements OnModuleDestroy {
   private running = 0;
   private runningDrafts = 0;
   private scheduled = false;
-  /** Batches in flight at once: a pooled PostgreSQL overlaps one commit with the next statement. */
-  private readonly concurrency: number;
+  /**
+   * One batch in flight at a time (classic group commit): while it runs, the next one gathers.
+   * Measured on two cores, more batches in flight meant smaller ones, and PostgreSQL's cost per
+   * statement (planning the append, the commit) made every extra statement dearer than the
+   * overlap it bought (docs/PERFORMANCE.md).
+   */
+  private readonly concurrency = 1;
   /** When the oldest draft of each batch in flight was queued. */
   private readonly runningSince: number[] = [];
   private loopDelayMs = 0;
@@ -52,7 +57,6 @@ export class MessageWriter implements OnModuleDestroy {
     private readonly store: MessageStore,
     private readonly config: AppConfig,
   ) {
-    this.concurrency = Math.max(1, Math.min(4, Math.floor(config.databasePoolSize / 2)));
     this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
     this.loopDelay.enable();
     this.sampler = setInterval(() => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/sql.js';
 import type { Message, StoredAttachment } from './message.entity.js';
@@ -53,20 +54,43 @@ export class MessageStore {
    */
   async append(drafts: MessageDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    const rows = await queryRows<Message & { ord: number; duplicate: boolean }>(this.db, APPEND, [
-      drafts.map((d) => d.conversationId),
-      drafts.map((d) => d.senderId),
-      drafts.map((d) => d.appId),
-      drafts.map((d) => d.type),
-      drafts.map((d) => d.body),
-      drafts.map((d) => JSON.stringify(d.attachments)),
-      drafts.map((d) => d.clientMsgId),
-    ]);
+    // The hottest statement goes straight to the pool under TypeORM, and answers with only what
+    // the drafts do not already hold. (Not a named prepared statement: PostgreSQL's generic plan
+    // for it, blind to the arrays' sizes, measured slower than planning each batch.)
+    const { rows } = await this.pool.query<AppendRow>({
+      text: APPEND,
+      values: [
+        drafts.map((d) => d.conversationId),
+        drafts.map((d) => d.senderId),
+        drafts.map((d) => d.appId),
+        drafts.map((d) => d.type),
+        drafts.map((d) => d.body),
+        drafts.map((d) => JSON.stringify(d.attachments)),
+        drafts.map((d) => d.clientMsgId),
+      ],
+    });
     const outcomes: AppendOutcome[] = drafts.map(() => ({ kind: 'missing' }));
-    for (const { ord, duplicate, ...message } of rows) {
-      outcomes[ord - 1] = { kind: duplicate ? 'duplicate' : 'stored', message };
+    for (const row of rows) {
+      const draft = drafts[row.ord - 1]!;
+      outcomes[row.ord - 1] = row.earlier
+        ? { kind: 'duplicate', message: messageFromJson(row.earlier) }
+        : {
+            kind: 'stored',
+            message: {
+              ...draft,
+              id: row.id,
+              seq: Number(row.seq),
+              createdAt: row.created_at,
+              editedAt: null,
+              deletedAt: null,
+            },
+          };
     }
     return outcomes;
+  }
+
+  private get pool(): Pool {
+    return (this.db.driver as unknown as { master: Pool }).master;
   }
 
   async byId(messageId: string): Promise<Message | null> {
@@ -177,11 +201,20 @@ const APPEND = `
     SELECT (a->>'id')::uuid, stored.id, stored.conversation_id
       FROM stored, jsonb_array_elements(stored.attachments) a
   )
-  SELECT n.n_ord::int AS ord, false AS duplicate, ${MESSAGE_COLUMNS}
+  SELECT n.n_ord::int AS ord, stored.id, stored.seq, stored.created_at, NULL::json AS earlier
     FROM stored JOIN (SELECT conversation_id AS n_conversation_id, seq AS n_seq, ord AS n_ord FROM numbered) n
       ON n.n_conversation_id = stored.conversation_id AND n.n_seq = stored.seq
   UNION ALL
-  SELECT ord::int, true, ${MESSAGE_COLUMNS} FROM earlier`;
+  SELECT e.ord::int, e.id, e.seq, e.created_at, to_json(e.*) FROM earlier e`;
+
+/** One row of the append's answer: a stored draft (`earlier` null) or the message a retry matched. */
+interface AppendRow {
+  ord: number;
+  id: string;
+  seq: string;
+  created_at: Date;
+  earlier: Record<string, unknown> | null;
+}
 
 /** A messages row as produced by to_json() (snake_case keys, ISO timestamps) back to an entity. */
 export function messageFromJson(j: Record<string, unknown>): Message {

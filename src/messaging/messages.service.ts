@@ -55,7 +55,7 @@ export class MessagesService {
       this.targets.resolve(ctx.userId, dto),
       this.consumeRate(ctx.userId).then(
         () => null,
-        (error: unknown) => error,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       ),
     ]);
     if (limited) {
@@ -108,7 +108,9 @@ export class MessagesService {
     }));
     const outcomes = await this.store.append(drafts);
     const byConversation = new Map(
-      outcomes.flatMap((o) => (o.kind === 'stored' ? [[o.message.conversationId, MessageDto.from(o.message)]] : [])),
+      outcomes.flatMap((o) =>
+        o.kind === 'stored' ? [[o.message.conversationId, MessageDto.from(o.message)]] : [],
+      ),
     );
     const out = new Map<string, MessageDto>();
     for (const [userId, conversationId] of recipients) {

@@ -1,19 +1,16 @@
-import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
-  ConnectedSocket,
-  MessageBody,
   type OnGatewayConnection,
   type OnGatewayDisconnect,
   type OnGatewayInit,
-  SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { SessionsService } from '../auth/sessions.service.js';
 import { validatePayload } from '../common/errors/validation.js';
 import { AppError } from '../common/errors/app-error.js';
-import { type Ack, ack } from '../common/socket-ack.js';
 import type { RelayServer, RelaySocket } from '../realtime/server-events.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
+import { SocketRouter } from '../realtime/socket-router.js';
 import { ConversationAccess } from './conversation-access.service.js';
 import {
   ConversationSeqDto,
@@ -32,8 +29,8 @@ import { SocketHandshake } from './socket-handshake.js';
 
 /**
  * The Socket.IO edge of messaging: admission through {@link SocketHandshake}, presence through
- * {@link PresenceNotifier}, and each client event validated and handed to the same service REST
- * uses, answered in its ack. What the server sends goes through {@link SocketEmitter}.
+ * {@link PresenceNotifier}, and messaging's client events registered with the {@link SocketRouter}.
+ * What the server sends goes through {@link SocketEmitter}.
  */
 @WebSocketGateway()
 export class MessagingGateway
@@ -41,11 +38,11 @@ export class MessagingGateway
     OnGatewayInit<RelayServer>,
     OnGatewayConnection<RelaySocket>,
     OnGatewayDisconnect<RelaySocket>,
+    OnModuleInit,
     BeforeApplicationShutdown
 {
-  private readonly logger = new Logger(MessagingGateway.name);
-
   constructor(
+    private readonly router: SocketRouter,
     private readonly handshake: SocketHandshake,
     private readonly presence: PresenceNotifier,
     private readonly emitter: SocketEmitter,
@@ -75,95 +72,62 @@ export class MessagingGateway
     await this.presence.drain();
   }
 
-  @SubscribeMessage('message:send')
-  onSend(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<MessageDto>> {
-    return this.ack(async () => {
-      const dto = await validatePayload(SendMessageDto, payload);
-      if (!dto.clientMsgId) {
-        throw AppError.validation('clientMsgId is required on sockets', {
-          fields: [{ field: 'clientMsgId', problems: ['is required'] }],
-        });
-      }
-      const sent = await this.messages.send({ userId: socket.data.auth.userId, socketId: socket.id }, dto);
-      return sent.message;
-    });
-  }
-
-  @SubscribeMessage('message:edit')
-  onEdit(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<MessageDto>> {
-    return this.ack(async () => {
+  /** The client events of messaging, each validated and handed to the service REST uses too. */
+  onModuleInit(): void {
+    this.router.handle('message:send', (socket, payload) => this.send(socket, payload));
+    this.router.handle('message:edit', async (socket, payload) => {
       const dto = await validatePayload(EditMessageSocketDto, payload);
       return this.messages.edit(socket.data.auth.userId, dto.messageId, dto.body);
     });
-  }
-
-  @SubscribeMessage('message:delete')
-  onDelete(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
-    return this.ack(async () => {
+    this.router.handle('message:delete', async (socket, payload) => {
       const dto = await validatePayload(MessageIdDto, payload);
       await this.messages.delete(socket.data.auth.userId, dto.messageId);
       return {};
     });
-  }
-
-  @SubscribeMessage('conversation:read')
-  onRead(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
-    return this.ack(async () => {
+    this.router.handle('conversation:read', async (socket, payload) => {
       const dto = await validatePayload(ConversationSeqDto, payload);
       await this.receipts.markRead(socket.data.auth.userId, dto.conversationId, dto.seq);
       return {};
     });
-  }
-
-  @SubscribeMessage('conversation:delivered')
-  onDelivered(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
-    return this.ack(async () => {
+    this.router.handle('conversation:delivered', async (socket, payload) => {
       const dto = await validatePayload(ConversationSeqDto, payload);
       await this.receipts.markDelivered(socket.data.auth.userId, dto.conversationId, dto.seq);
       return {};
     });
-  }
-
-  @SubscribeMessage('typing')
-  onTyping(@ConnectedSocket() socket: RelaySocket, @MessageBody() payload: unknown): Promise<Ack<object>> {
-    return this.ack(async () => {
-      const dto = await validatePayload(TypingDto, payload);
-      const { userId } = socket.data.auth;
-      await this.access.require(userId, dto.conversationId, 'read');
-      this.emitter.toConversation(
-        dto.conversationId,
-        'typing',
-        { conversationId: dto.conversationId, userId, typing: dto.typing },
-        userId,
-      );
-      return {};
-    });
-  }
-
-  @SubscribeMessage('sync')
-  onSync(
-    @ConnectedSocket() socket: RelaySocket,
-    @MessageBody() payload: unknown,
-  ): Promise<Ack<SyncResultDto>> {
-    return this.ack(async () => {
+    this.router.handle('typing', (socket, payload) => this.typing(socket, payload));
+    this.router.handle('sync', async (socket, payload): Promise<SyncResultDto> => {
       const dto = await validatePayload(SyncDto, payload ?? {});
       return this.history.syncFor(socket.data.auth.userId, dto);
     });
-  }
-
-  @SubscribeMessage('session:state')
-  onSessionState(
-    @ConnectedSocket() socket: RelaySocket,
-    @MessageBody() payload: unknown,
-  ): Promise<Ack<object>> {
-    return this.ack(async () => {
+    this.router.handle('session:state', async (socket, payload) => {
       const dto = await validatePayload(SessionStateDto, payload);
       await this.sessions.setState(socket.data.auth.userId, socket.data.auth.sessionId, dto.state);
       return {};
     });
   }
 
-  private ack<T>(fn: () => Promise<T>): Promise<Ack<T>> {
-    return ack(this.logger, fn);
+  private async send(socket: RelaySocket, payload: unknown): Promise<MessageDto> {
+    // The common shape skips class-validator; anything else gets its full checks and messages.
+    const dto = SendMessageDto.parseSimple(payload) ?? (await validatePayload(SendMessageDto, payload));
+    if (!dto.clientMsgId) {
+      throw AppError.validation('clientMsgId is required on sockets', {
+        fields: [{ field: 'clientMsgId', problems: ['is required'] }],
+      });
+    }
+    const sent = await this.messages.send({ userId: socket.data.auth.userId, socketId: socket.id }, dto);
+    return sent.message;
+  }
+
+  private async typing(socket: RelaySocket, payload: unknown): Promise<object> {
+    const dto = await validatePayload(TypingDto, payload);
+    const { userId } = socket.data.auth;
+    await this.access.require(userId, dto.conversationId, 'read');
+    this.emitter.toConversation(
+      dto.conversationId,
+      'typing',
+      { conversationId: dto.conversationId, userId, typing: dto.typing },
+      userId,
+    );
+    return {};
   }
 }

@@ -38,7 +38,11 @@ export class RedisService implements OnApplicationShutdown {
   private connect(url: string): Redis {
     // Commands issued in the same turn of the event loop (rate limits and publishes of concurrent
     // sends) travel as one pipeline: one write and one read instead of one round trip each.
-    const client = new Redis(url, { maxRetriesPerRequest: 3, enableOfflineQueue: true, enableAutoPipelining: true });
+    const client = new Redis(url, {
+      maxRetriesPerRequest: 3,
+      enableOfflineQueue: true,
+      enableAutoPipelining: true,
+    });
     client.on('error', (err) => this.logger.warn({ err }, 'Redis connection error'));
     return client;
   }

@@ -76,7 +76,47 @@ export class SendMessageDto {
   @IsString()
   @Length(1, 128)
   clientMsgId?: string;
+
+  /**
+   * The common shape of a send ({conversationId, body, clientMsgId, type?} with plain values),
+   * checked without class-validator's per-field machinery; null for anything else, which then
+   * takes the full validation and its precise errors. Accepts only what the decorators accept.
+   */
+  static parseSimple(payload: unknown): SendMessageDto | null {
+    if (
+      typeof payload !== 'object' ||
+      payload === null ||
+      Object.getPrototypeOf(payload) !== Object.prototype
+    )
+      return null;
+    const p = payload as Record<string, unknown>;
+    let keys = 0;
+    for (const key in p) {
+      if (!Object.hasOwn(p, key) || !SIMPLE_KEYS.has(key)) return null;
+      keys++;
+    }
+    const { conversationId, body, clientMsgId, type } = p;
+    if (typeof conversationId !== 'string' || !UUID.test(conversationId)) return null;
+    if (typeof body !== 'string' || body.length > BODY_CEILING) return null;
+    if (clientMsgId !== undefined && (typeof clientMsgId !== 'string' || !CLIENT_MSG_ID.test(clientMsgId)))
+      return null;
+    if (type !== undefined && !SENDABLE_TYPES.includes(type as MessageType)) return null;
+    if (keys !== 2 + Number(clientMsgId !== undefined) + Number(type !== undefined)) return null;
+    return Object.assign(new SendMessageDto(), {
+      conversationId: conversationId.toLowerCase(),
+      body,
+      ...(clientMsgId !== undefined ? { clientMsgId } : {}),
+      ...(type !== undefined ? { type: type as Exclude<MessageType, 'system'> } : {}),
+    });
+  }
 }
+
+const SIMPLE_KEYS = new Set(['conversationId', 'body', 'clientMsgId', 'type']);
+const SENDABLE_TYPES: readonly MessageType[] = MESSAGE_TYPES.filter((t) => t !== 'system');
+/** What class-validator's IsUUID() accepts (versions 1-8, RFC variant; nil and max take the long way). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+/** Printable ASCII, 1-128 characters: a subset of what @Length(1, 128) accepts. */
+const CLIENT_MSG_ID = /^[\x21-\x7e]{1,128}$/;
 
 export class FriendMessageDto {
   @ApiProperty({ maxLength: 4000 })
