@@ -17,7 +17,7 @@ export const uniqueName = (prefix = 'user'): string =>
 
 /** Registers a fresh user through the API. */
 export async function registerUser(
-  t: TestApp,
+  t: Pick<TestApp, 'http'>,
   overrides: { username?: string; password?: string; displayName?: string } = {},
 ): Promise<TestUser> {
   const username = overrides.username ?? uniqueName();
@@ -48,7 +48,7 @@ export const bearer = (u: { accessToken: string }): [string, string] => [
 ];
 
 /** Makes two users friends through the friend-request flow. */
-export async function befriend(t: TestApp, a: TestUser, b: TestUser): Promise<void> {
+export async function befriend(t: Pick<TestApp, 'http'>, a: TestUser, b: TestUser): Promise<void> {
   const req = await t.http
     .post('/api/v1/friends/requests')
     .set(...bearer(a))

@@ -11,7 +11,11 @@ export interface ConnectOptions {
 }
 
 /** A real socket.io-client connection; resolves once connected, rejects with the connect_error message. */
-export function connect(t: TestApp, token: string | null, options: ConnectOptions = {}): Promise<Socket> {
+export function connect(
+  t: Pick<TestApp, 'url'>,
+  token: string | null,
+  options: ConnectOptions = {},
+): Promise<Socket> {
   const socket = io(t.url, {
     path: '/socket.io',
     transports: ['websocket'],
