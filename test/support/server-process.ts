@@ -51,7 +51,7 @@ export async function startServerProcess(overrides: Env = {}): Promise<ServerPro
   const env = { ...(await baseEnv()), ...overrides, PORT: String(port), HOST: '127.0.0.1' };
   const child = spawn(process.execPath, [join(OUT_DIR, 'main.js')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<number | string>((resolve) =>
