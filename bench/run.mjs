@@ -130,9 +130,16 @@ async function scratchDatabase() {
   };
 }
 
+/** The Node flags `npm start` runs the server with, so that the benchmark measures the same process. */
+function startFlags() {
+  const { scripts } = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8'));
+  return /node ((?:--\S+ )*)dist\/main\.js/.exec(scripts.start)?.[1].trim().split(' ').filter(Boolean) ?? [];
+}
+
 async function startServer(kind) {
   const port = await freePort();
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = kind === 'relay' ? [...startFlags(), ...extra] : extra;
   let cleanup = async () => {};
   let child;
   if (kind === 'bare') {

@@ -1,10 +1,44 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const SOCKET_PORT = 5432;
+
+/**
+ * PostgreSQL settings for one embedded node: PGlite's shared buffers live in its WebAssembly
+ * memory, which only grows; 16 MB (instead of 128) keeps a small database's node small.
+ */
+const POSTGRESQL_CONF = ['shared_buffers=16MB'];
+
+/**
+ * Creates a new data directory in a short-lived child process. initdb touches several hundred
+ * megabytes of WebAssembly memory, which neither a WebAssembly instance nor the C allocator of a
+ * worker thread gives back; a process that exits does.
+ */
+async function initdb(dataDir: string): Promise<void> {
+  const child = spawn(process.execPath, ['-e', INITDB], {
+    env: {
+      PATH: process.env.PATH,
+      PGLITE_MODULE: createRequire(import.meta.url).resolve('@electric-sql/pglite'),
+      PGDATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`initialising the embedded database under ${dataDir} failed`);
+}
+
+const INITDB = `
+const { PGlite } = require(process.env.PGLITE_MODULE);
+PGlite.create({ dataDir: process.env.PGDATA_DIR })
+  .then((db) => db.close())
+  .then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });
+`;
 
 export interface PgConnection {
   host: string;
@@ -29,8 +63,12 @@ export class EmbeddedPostgres {
 
   /** Starts PGlite persisted under `dataDir`, or in memory when `dataDir` is undefined. */
   static async start(dataDir?: string): Promise<EmbeddedPostgres> {
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir ? { dataDir } : {});
+    const options = { postgresqlconf: POSTGRESQL_CONF };
+    if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
+      mkdirSync(dataDir, { recursive: true });
+      await initdb(dataDir);
+    }
+    const db = await PGlite.create(dataDir ? { dataDir, ...options } : options);
     const socketDir = mkdtempSync(join(tmpdir(), 'relay-pg-'));
     const server = new PGLiteSocketServer({
       db,
