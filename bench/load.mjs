@@ -52,11 +52,19 @@ class Target {
     return res.json();
   }
 
-  /** Makes sure `n` users exist (Relay: registered over REST, which hashes each password). */
-  async ensureUsers(n) {
+  /**
+   * `n` users (Relay: registered over REST, which hashes each password). Scenarios share them,
+   * except those given `fresh` ones, whose sync must not carry earlier scenarios' conversations.
+   */
+  async ensureUsers(n, { fresh = false } = {}) {
+    if (fresh) return this.register(n);
     const missing = n - this.users.length;
-    if (missing <= 0) return this.users.slice(0, n);
-    const fresh = await pool(Array.from({ length: missing }), 8, async () => {
+    if (missing > 0) this.users.push(...(await this.register(missing)));
+    return this.users.slice(0, n);
+  }
+
+  register(n) {
+    return pool(Array.from({ length: n }), 8, async () => {
       if (this.kind === 'bare') return { id: randomUUID() };
       const r = await this.post('/auth/register', {
         username: `b${randomUUID().replaceAll('-', '').slice(0, 16)}`,
@@ -64,8 +72,6 @@ class Target {
       });
       return { id: r.user.id, token: r.accessToken };
     });
-    this.users.push(...fresh);
-    return this.users.slice(0, n);
   }
 
   /** A group of these users; returns the id messages are sent to (`conversationId`). */
@@ -359,7 +365,7 @@ const scenarios = {
    * message (Relay), or until every client is back (the bare relay, which stores nothing).
    */
   async storm(target, p) {
-    const users = await target.ensureUsers(p.users);
+    const users = await target.ensureUsers(p.users, { fresh: true });
     const conversationId = await target.group(users);
     const entries = Array.from({ length: p.clients }, (_, i) => ({
       user: users[i % users.length],
@@ -430,7 +436,7 @@ const scenarios = {
 
   /** The read path: clients page through a conversation's history with `sync`, closed loop. */
   async read(target, p) {
-    const users = await target.ensureUsers(p.clients);
+    const users = await target.ensureUsers(p.clients, { fresh: true });
     const conversationId = await target.group(users);
     const writer = await target.connect(users[0], [conversationId]);
     await pool(Array.from({ length: p.history }), 20, () =>
