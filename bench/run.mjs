@@ -37,8 +37,8 @@ const targets = (args.get('targets') ?? 'bare,relay').split(',');
 
 const PARAMS = quick
   ? {
-      direct: { clients: 50, rates: [1000, 3000, 6000], stepMs: 2000 },
-      hot: { senders: 20, rates: [500, 1500], stepMs: 2000 },
+      direct: { clients: 50, rates: [500, 1000, 2000, 4000], stepMs: 2000 },
+      hot: { senders: 20, rates: [250, 1000], stepMs: 2000 },
       fanout: { members: 50, rates: [100, 400], stepMs: 2000 },
       idle: { users: 50, sockets: 500 },
       storm: { users: 50, clients: 300, missed: 10 },
@@ -47,11 +47,11 @@ const PARAMS = quick
   : {
       direct: {
         clients: 200,
-        rates: [2000, 4000, 8000, 12000, 16000, 20000, 24000, 28000, 32000],
+        rates: [500, 1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 20000, 24000, 28000, 32000],
         stepMs: 10_000,
       },
-      hot: { senders: 50, rates: [500, 1000, 2000, 3000, 4000, 5000, 6000], stepMs: 5000 },
-      fanout: { members: 100, rates: [100, 200, 400, 600, 800, 1000, 1500], stepMs: 5000 },
+      hot: { senders: 50, rates: [100, 250, 500, 1000, 2000, 3000, 4000, 5000, 6000], stepMs: 5000 },
+      fanout: { members: 100, rates: [50, 100, 200, 300, 400, 600, 800, 1000, 1500], stepMs: 5000 },
       idle: { users: 1000, sockets: 10_000 },
       storm: { users: 200, clients: 2000, missed: 20 },
       read: { clients: 20, history: 2000, stepMs: 5000 },

@@ -27,9 +27,14 @@ export function table(report, median) {
       const b = best(steps);
       return steps.find((x) => x.rate === b)?.deliveriesPerSec ?? null;
     });
-  // CPU per message at the highest rate both servers passed (the same offered load for both).
-  const common = (name) =>
-    Math.min(...['bare', 'relay'].map((k) => bestOf(k, name) ?? 0).filter((x) => x > 0), Infinity);
+  // CPU per message at the highest rate both servers passed (the same offered load for both), or
+  // at the first step when one passed none.
+  const common = (name) => {
+    const bests = ['bare', 'relay'].map((k) => bestOf(k, name) ?? 0);
+    if (bests.every((b) => b > 0)) return Math.min(...bests);
+    const first = runs[0].relay?.scenarios[name]?.steps?.[0] ?? runs[0].bare?.scenarios[name]?.steps?.[0];
+    return first?.rate ?? Infinity;
+  };
   const cpuAt = (kind, name, rate) => m(kind, (s) => stepAt(s[name]?.steps, rate)?.cpu?.perMessageUs ?? null);
   const p99At = (kind, name, rate) => m(kind, (s) => stepAt(s[name]?.steps, rate)?.deliveryMs?.p99 ?? null);
 
