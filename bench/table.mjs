@@ -49,7 +49,8 @@ export function table(report, median) {
         cpuAt('relay', 'direct', c),
       );
       const withDb = m('relay', (s) => stepAt(s.direct?.steps, c)?.cpu?.withDatabaseUs ?? null);
-      if (withDb !== null) row('direct', `… with PostgreSQL and Redis (µs)`, null, withDb, '–');
+      if (withDb !== null && report.database === 'postgresql')
+        row('direct', `… with PostgreSQL and Redis (µs)`, null, withDb, '–');
     }
     const half = (bestOf('relay', 'direct') ?? 0) / 2;
     if (half > 0)
