@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser } from './support/factories.js';
-import { call, connect, record, until, waitFor } from './support/sockets.js';
+import { call, connect, record, settle, until, waitFor } from './support/sockets.js';
 
 /**
  * Two Relay nodes on one PostgreSQL server and one Redis, as behind a load balancer. Runs when
@@ -150,5 +150,34 @@ withRedis('several nodes behind Redis', () => {
     ).body.token as string;
     await on(node2, ticket);
     await expect(connect(node1, ticket)).rejects.toThrow('UNAUTHORIZED');
+  });
+
+  it('a block or an unfriending on one node stops direct sends on the other at once (cached relations are dropped everywhere)', async () => {
+    const a = await registerUser(node1);
+    const b = await registerUser(node1);
+    await befriend(node1, a, b);
+    const aOn2 = await on(node2, a.accessToken);
+    const send = (body: string) =>
+      call<{ conversationId: string }>(aOn2, 'message:send', {
+        to: { type: 'user', id: b.id },
+        body,
+        clientMsgId: randomUUID(),
+      });
+    expect((await send('before')).ok).toBe(true); // node 2 now holds the relation in its cache
+    await node1.http
+      .post(`/api/v1/blocks/${a.id}`)
+      .set(...bearer(b))
+      .expect(201);
+    // The invalidation crosses Redis after the answer: allow it a moment, then it must hold.
+    for (let i = 0; i < 50 && (await send('blocked?')).ok; i++) await settle(20);
+    expect(await send('after the block')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    await node1.http
+      .delete(`/api/v1/blocks/${a.id}`)
+      .set(...bearer(b))
+      .expect(204);
+    // Unblocked but no longer friends (the block ended the friendship): DM_POLICY=friends refuses.
+    expect(await send('after the unblock')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    await befriend(node1, a, b);
+    expect((await send('friends again')).ok).toBe(true);
   });
 });

@@ -51,19 +51,24 @@ export class MessagesService {
       });
     }
     // Target (from caches once warm) and the rate limit are independent: run them side by side.
-    const [conversation, limited] = await Promise.all([
-      this.targets.resolve(ctx.userId, dto),
+    const [target, limited] = await Promise.all([
+      this.targets.resolve(ctx.userId, dto).then(
+        (conversation) => ({ conversation, refusal: null }),
+        (refusal: unknown) => ({ conversation: null, refusal }),
+      ),
       this.consumeRate(ctx.userId).then(
         () => null,
-        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        (refusal: unknown) => refusal,
       ),
     ]);
-    if (limited) {
-      // Refused by the rate limit: a retry of a stored message is still answered.
+    const refusal = target.refusal ?? limited;
+    if (refusal || !target.conversation) {
+      // Only on a refusal is the table read first: a retry of a stored message is still answered.
       const earlier = dto.clientMsgId ? await this.store.byClientMsgId(ctx.userId, dto.clientMsgId) : null;
       if (earlier) return { message: MessageDto.from(earlier), created: false };
-      throw limited;
+      throw refusal;
     }
+    const conversation = target.conversation;
     const attachments = await this.attachments.ownedBy(ctx.userId, dto.attachments?.map((a) => a.id) ?? []);
     // A retry (same clientMsgId) is answered by the writer, from its batch or from the table.
     const outcome = await this.writer.write({
