@@ -8,8 +8,11 @@ export const bigintNumber = {
   from: (v: string | number | null) => (v === null ? 0 : Number(v)),
 };
 
+/**
+ * Every message bumps `last_seq` and `last_activity_at`; neither is indexed, so that bump is a HOT
+ * update (no index entries). The inbox reaches a user's conversations through their memberships.
+ */
 @Entity('conversations')
-@Index('ix_conversations_activity', ['lastActivityAt', 'id'])
 export class Conversation {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -2,7 +2,6 @@ import {
   Column,
   CreateDateColumn,
   Entity,
-  Index,
   JoinColumn,
   ManyToOne,
   PrimaryGeneratedColumn,
@@ -38,7 +37,7 @@ export class Message {
   @Column({ type: 'bigint', transformer: bigintNumber })
   seq!: number;
 
-  @Index('ix_messages_sender')
+  /** Looked up by sender through the unique (sender_id, client_msg_id) index, which leads with it. */
   @Column({ type: 'uuid', nullable: true })
   senderId!: string | null;
 

@@ -1,3 +1,4 @@
+import { LighterMessageWrites1795629864268 } from './1795629864268-LighterMessageWrites.js';
 import { HostIntegration1795329474065 } from './1795329474065-HostIntegration.js';
 import { Updates1795328988790 } from './1795328988790-Updates.js';
 import { Apps1795328538589 } from './1795328538589-Apps.js';
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => object)[] = [
   Apps1795328538589,
   Updates1795328988790,
   HostIntegration1795329474065,
+  LighterMessageWrites1795629864268,
 ];
