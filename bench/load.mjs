@@ -34,6 +34,22 @@ async function pool(items, n, fn) {
   return out;
 }
 
+/**
+ * A send that must get through (setting a scenario up): retried like a client would, after
+ * `retryAfterMs`, when the server sheds load; any other refusal is an error.
+ */
+async function sendReliably(socket, payload) {
+  for (let attempt = 0; ; attempt++) {
+    const ack = await socket
+      .timeout(30_000)
+      .emitWithAck('message:send', { ...payload, clientMsgId: payload.clientMsgId ?? randomUUID() });
+    if (ack.ok) return ack.data;
+    if (ack.error?.code !== 'SERVICE_UNAVAILABLE' || attempt >= 50)
+      throw new Error(`send: ${JSON.stringify(ack.error)}`);
+    await sleep(ack.error.details?.retryAfterMs ?? 100);
+  }
+}
+
 /** What differs between Relay and the bare relay: identities, sockets, groups. */
 class Target {
   constructor({ kind, url }) {
@@ -268,13 +284,11 @@ const scenarios = {
     if (target.kind === 'relay') {
       await pool(users, 50, async (_, i) => {
         for (const j of neighbours(i)) {
-          const ack = await sockets[i].emitWithAck('message:send', {
+          const opened = await sendReliably(sockets[i], {
             to: { type: 'user', id: users[j].id },
             body: 'open',
-            clientMsgId: randomUUID(),
           });
-          if (!ack.ok) throw new Error(`open: ${JSON.stringify(ack.error)}`);
-          conversationOf.set(`${i}:${j}`, ack.data.conversationId);
+          conversationOf.set(`${i}:${j}`, opened.conversationId);
         }
       });
     }
@@ -374,21 +388,11 @@ const scenarios = {
     let sockets = await target.connectAll(entries);
     // Everyone holds the conversation up to here.
     const poster = await target.connect(users[0], [conversationId]);
-    const first = await poster.emitWithAck('message:send', {
-      conversationId,
-      body: 'before',
-      clientMsgId: randomUUID(),
-    });
-    const cursor = first.data.seq;
+    const cursor = (await sendReliably(poster, { conversationId, body: 'before' })).seq;
     sockets.forEach((s) => s.close());
     const missed = [];
     for (let k = 0; k < p.missed; k++) {
-      const ack = await poster.emitWithAck('message:send', {
-        conversationId,
-        body: `missed ${k}`,
-        clientMsgId: randomUUID(),
-      });
-      missed.push(ack.data.seq);
+      missed.push((await sendReliably(poster, { conversationId, body: `missed ${k}` })).seq);
     }
     poster.close();
     await sleep(500);
@@ -440,7 +444,7 @@ const scenarios = {
     const conversationId = await target.group(users);
     const writer = await target.connect(users[0], [conversationId]);
     await pool(Array.from({ length: p.history }), 20, () =>
-      writer.emitWithAck('message:send', { conversationId, body: BODY, clientMsgId: randomUUID() }),
+      sendReliably(writer, { conversationId, body: BODY }),
     );
     writer.close();
     const sockets = await target.connectAll(users.map((user) => ({ user, rooms: [conversationId] })));

@@ -231,8 +231,10 @@ async function measure(kind) {
   const server = await startServer(kind);
   const generator = fork(join(here, 'load.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // PostgreSQL forks a process per connection: look them up at every step.
-  let backing = [];
-  const backingCpu = () => backing.reduce((sum, pid) => sum + cpuUs(pid), 0);
+  let backing = new Map();
+  const backingSince = () => new Map(backingPids().map((pid) => [pid, cpuUs(pid)]));
+  // A process that exited during the step (a closed connection) is left out rather than counted negative.
+  const backingCpu = () => [...backing].reduce((sum, [pid, at]) => sum + Math.max(0, cpuUs(pid) - at), 0);
   const out = { kind, idleRssMb: null, scenarios: {} };
   try {
     const waitFor = (pred) =>
@@ -259,23 +261,18 @@ async function measure(kind) {
     const measured = new Map();
     generator.on('message', (m) => {
       if (m.event === 'step-begin') {
-        backing = kind === 'relay' ? backingPids() : [];
-        edge = {
-          cpu: cpuUs(server.pid),
-          kernel: cpuUs(server.pid, true),
-          backing: backingCpu(),
-          rss: rssMb(server.pid),
-        };
+        backing = kind === 'relay' ? backingSince() : new Map();
+        edge = { cpu: cpuUs(server.pid), kernel: cpuUs(server.pid, true), rss: rssMb(server.pid) };
       } else if (m.event === 'step-end') {
         const cpu = cpuUs(server.pid) - edge.cpu;
         const kernel = cpuUs(server.pid, true) - edge.kernel;
-        const back = backingCpu() - edge.backing;
+        const back = backingCpu();
         const messages = m.step.acked ?? 0;
         const cpuStats = {
           serverUs: Math.round(cpu),
           perMessageUs: messages ? Math.round(cpu / messages) : null,
           kernelPerMessageUs: messages ? Math.round(kernel / messages) : null,
-          withDatabaseUs: messages && backing.length ? Math.round((cpu + back) / messages) : null,
+          withDatabaseUs: messages && backing.size ? Math.round((cpu + back) / messages) : null,
         };
         const rss = rssMb(server.pid);
         measured.set(`${m.scenario}:${m.rate}`, { cpu: cpuStats, rssMb: rss });

@@ -353,7 +353,7 @@ describe('messaging: who may read and send, and bad input', () => {
       ).toBe(true);
     });
 
-    it('non-object payloads and bad payloads of every event are refused with VALIDATION_FAILED', async () => {
+    it('non-object payloads, bad payloads of every event and unknown events are refused with VALIDATION_FAILED', async () => {
       const u = await registerUser(t);
       const s = await open(u);
       for (const [event, payload] of [
@@ -372,6 +372,8 @@ describe('messaging: who may read and send, and bad input', () => {
         ['sync', { cursors: [] }],
         ['sync', { limit: 0 }],
         ['session:state', { state: 'sleepy' }],
+        ['no:such-event', { anything: 1 }],
+        ['message:sned', { conversationId: randomUUID(), body: 'typo', clientMsgId: 'x' }],
       ] as const) {
         const ack = await call(s, event, payload);
         expect({ event, payload, ok: ack.ok, code: ack.ok ? null : ack.error.code }).toEqual({

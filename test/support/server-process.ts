@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +14,7 @@ let built: Promise<void> | null = null;
 
 /** Compiles the server once per test process (a real process needs JavaScript on disk). */
 function build(): Promise<void> {
+  if (!built) process.once('exit', () => rmSync(OUT_DIR, { recursive: true, force: true }));
   built ??= promisify(execFile)(
     process.execPath,
     [
