@@ -37,12 +37,12 @@ const targets = (args.get('targets') ?? 'bare,relay').split(',');
 
 const PARAMS = quick
   ? {
-      direct: { clients: 50, rates: [500, 1000, 2000, 4000], stepMs: 2000 },
+      direct: { clients: 50, rates: [500, 2000, 4000], stepMs: 2000 },
       hot: { senders: 20, rates: [250, 1000], stepMs: 2000 },
       fanout: { members: 50, rates: [100, 400], stepMs: 2000 },
-      idle: { users: 50, sockets: 500 },
-      storm: { users: 50, clients: 300, missed: 10 },
-      read: { clients: 10, history: 300, stepMs: 2000 },
+      idle: { users: 30, sockets: 300 },
+      storm: { users: 30, clients: 200, missed: 10 },
+      read: { clients: 10, history: 200, stepMs: 1500 },
     }
   : {
       direct: {
