@@ -36,19 +36,17 @@ interface Waiting {
 @Injectable()
 export class MessageWriter implements OnModuleDestroy {
   private queue: Waiting[] = [];
-  private readonly inFlight = new Map<string, Promise<AppendOutcome>>();
-  private running = 0;
-  private runningDrafts = 0;
-  private scheduled = false;
+  /** Sends waiting or being written, by `senderId:clientMsgId`, so that a retry joins its original. */
+  private readonly pendingByKey = new Map<string, Promise<AppendOutcome>>();
   /**
-   * One batch in flight at a time (classic group commit): while it runs, the next one gathers.
-   * Measured on two cores, more batches in flight meant smaller ones, and PostgreSQL's cost per
-   * statement (planning the append, the commit) made every extra statement dearer than the
-   * overlap it bought (docs/PERFORMANCE.md).
+   * The batch being written. One at a time (classic group commit): while it runs, the next one
+   * gathers. Measured on two cores, more batches in flight meant smaller ones, and PostgreSQL's
+   * cost per statement (planning the append, the commit) made every extra statement dearer than
+   * the overlap it bought (docs/PERFORMANCE.md); one at a time also keeps a client's pipelined
+   * sends in order.
    */
-  private readonly concurrency = 1;
-  /** When the oldest draft of each batch in flight was queued. */
-  private readonly runningSince: number[] = [];
+  private writing: Waiting[] | null = null;
+  private scheduled = false;
   private loopDelayMs = 0;
   private readonly loopDelay: IntervalHistogram;
   private readonly sampler: NodeJS.Timeout;
@@ -68,13 +66,13 @@ export class MessageWriter implements OnModuleDestroy {
 
   /** Sends waiting or being written on this node. */
   get pending(): number {
-    return this.queue.length + this.runningDrafts;
+    return this.queue.length + (this.writing?.length ?? 0);
   }
 
   /** Stores one message with the next batch; resolves after the commit. */
   write(draft: MessageDraft): Promise<AppendOutcome> {
     const key = draft.senderId && draft.clientMsgId ? `${draft.senderId}:${draft.clientMsgId}` : null;
-    const original = key ? this.inFlight.get(key) : undefined;
+    const original = key ? this.pendingByKey.get(key) : undefined;
     if (original) {
       return original.then((o) => (o.kind === 'stored' ? { kind: 'duplicate', message: o.message } : o));
     }
@@ -83,8 +81,8 @@ export class MessageWriter implements OnModuleDestroy {
       this.queue.push({ draft, since: performance.now(), resolve, reject });
     });
     if (key) {
-      this.inFlight.set(key, outcome);
-      const forget = (): void => void this.inFlight.delete(key);
+      this.pendingByKey.set(key, outcome);
+      const forget = (): void => void this.pendingByKey.delete(key);
       outcome.then(forget, forget);
     }
     this.schedule();
@@ -103,8 +101,8 @@ export class MessageWriter implements OnModuleDestroy {
    */
   private admit(): void {
     const { sendQueue, sendQueueMaxWaitMs } = this.config.limits;
-    const oldest = Math.min(this.queue[0]?.since ?? Infinity, ...this.runningSince);
-    const waitedMs = oldest === Infinity ? 0 : performance.now() - oldest;
+    const oldest = this.writing?.[0] ?? this.queue[0];
+    const waitedMs = oldest ? performance.now() - oldest.since : 0;
     if (this.pending >= sendQueue || waitedMs > sendQueueMaxWaitMs) {
       throw AppError.unavailable('Too many messages in flight; retry shortly', Math.max(waitedMs, 50));
     }
@@ -115,7 +113,7 @@ export class MessageWriter implements OnModuleDestroy {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running >= this.concurrency) return;
+    if (this.scheduled || this.writing) return;
     this.scheduled = true;
     // Let every send that arrived in this turn of the event loop join the batch.
     setImmediate(() => {
@@ -125,20 +123,13 @@ export class MessageWriter implements OnModuleDestroy {
   }
 
   private flush(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
-      const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
-      this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
-      const since = batch[0]!.since;
-      this.running += 1;
-      this.runningDrafts += batch.length;
-      this.runningSince.push(since);
-      void this.run(batch).finally(() => {
-        this.running -= 1;
-        this.runningDrafts -= batch.length;
-        this.runningSince.splice(this.runningSince.indexOf(since), 1);
-        this.flush();
-      });
-    }
+    if (this.writing || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    this.writing = batch;
+    void this.run(batch).finally(() => {
+      this.writing = null;
+      this.flush();
+    });
   }
 
   /** Writes a batch; a failure is narrowed down by halves so that only the bad draft fails. */
