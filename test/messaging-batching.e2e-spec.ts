@@ -1,20 +1,14 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
+import type { MessageDto } from '../src/messaging/dto/message.dto.js';
 import { MessageWriter } from '../src/messaging/message-writer.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
 import { startServerProcess } from './support/server-process.js';
-import { type Ack, call, connect } from './support/sockets.js';
+import { type Ack, call, connect, socketPool } from './support/sockets.js';
 
-interface Msg {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  body: string;
-  clientMsgId: string | null;
-}
+/** What the server sends for a message: its own DTO type, not a copy. */
+type Msg = MessageDto;
 
 /** Every message of a conversation, by seq, through the history route. */
 async function history(t: Pick<TestApp, 'http'>, reader: TestUser, conversationId: string): Promise<Msg[]> {
@@ -49,13 +43,9 @@ async function groupOf(
 }
 
 describe('messaging: sends stored in batches keep every delivery rule', () => {
-  const sockets: Socket[] = [];
+  const sockets = socketPool();
   const apps: { close(): Promise<void> }[] = [];
-  const open = async (t: Pick<TestApp, 'url'>, token: string): Promise<Socket> => {
-    const s = await connect(t, token);
-    sockets.push(s);
-    return s;
-  };
+  const open = (t: Pick<TestApp, 'url'>, token: string) => sockets.open(t, token);
   const app = async (env: Record<string, string> = {}): Promise<TestApp> => {
     const t = await startApp(env);
     apps.push(t);
@@ -63,7 +53,6 @@ describe('messaging: sends stored in batches keep every delivery rule', () => {
   };
 
   afterAll(async () => {
-    for (const s of sockets) s.close();
     for (const a of apps) await a.close();
     await releaseTestDatabase();
   });
@@ -268,8 +257,7 @@ describe('messaging: sends stored in batches keep every delivery rule', () => {
     for (const [clientMsgId, m] of acked)
       expect(byClientMsgId.get(clientMsgId)).toMatchObject({ id: m.id, seq: m.seq });
     // Clients retry what they never heard back about: nothing is stored twice.
-    const again = await connect(server, users[0]!.accessToken);
-    sockets.push(again);
+    const again = await open(server, users[0]!.accessToken);
     const unanswered = sent.filter((x) => !acked.has(x.clientMsgId)).slice(0, 50);
     for (const x of unanswered) {
       const retry = await call<Msg>(

@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import type { MessageDto } from '../src/messaging/dto/message.dto.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser, type TestUser } from './support/factories.js';
 import { call, record, socketPool, until, waitFor } from './support/sockets.js';
 
-interface Msg {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  body: string;
-  clientMsgId: string | null;
-}
+type Msg = MessageDto;
 
 describe('messaging: delivery, idempotency, order, offline sync, durability', () => {
   let t: TestApp;

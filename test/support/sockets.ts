@@ -94,7 +94,7 @@ export const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout
 
 /** Sockets a test file opens, each closed after the test that opened it. */
 export function socketPool(): {
-  open(t: TestApp, token: string | null, options?: ConnectOptions): Promise<Socket>;
+  open(t: Pick<TestApp, 'url'>, token: string | null, options?: ConnectOptions): Promise<Socket>;
   track(socket: Socket): Socket;
 } {
   const open: Socket[] = [];
