@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module.js';
 import { GroupsModule } from './groups/groups.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
@@ -46,6 +47,7 @@ export class AppModule {
         OrgsModule,
         GroupsModule,
         AppsModule,
+        NotificationsModule,
         UpdatesModule,
         ProvisioningModule,
         AdminModule,

@@ -13,5 +13,6 @@ import { AppsService } from './apps.service.js';
   imports: [UsersModule, AuthModule, MessagingModule, OrgsModule, GroupsModule],
   controllers: [AppsController],
   providers: [AppsRepository, AppChannelsService, AppsService],
+  exports: [AppsService],
 })
 export class AppsModule {}

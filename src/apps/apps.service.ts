@@ -58,6 +58,11 @@ export class AppsService {
     return app;
   }
 
+  /** Whether the user muted the app's pushes. */
+  async isMuted(userId: string, appId: string): Promise<boolean> {
+    return (await this.apps.mutedAmong(appId, [userId])).has(userId);
+  }
+
   async mute(userId: string, appId: string, muted: boolean): Promise<void> {
     await this.existing(appId);
     await this.apps.setMuted(appId, userId, muted);

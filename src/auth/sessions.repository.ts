@@ -111,6 +111,18 @@ export class SessionsRepository {
     return new Set(rows.map((r) => r.user_id));
   }
 
+  /** The state of each of these sessions that is live (revoked and expired ones are absent). */
+  async statesOf(sessionIds: string[]): Promise<Map<string, SessionState>> {
+    if (sessionIds.length === 0) return new Map();
+    const rows = await queryRows<{ id: string; state: SessionState }>(
+      this.db,
+      `SELECT id, state FROM sessions
+        WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > now()`,
+      [sessionIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.state]));
+  }
+
   countLive(): Promise<number> {
     return this.db
       .getRepository(Session)

@@ -6,6 +6,7 @@ import { AppError } from '../common/errors/app-error.js';
 import type { Session, SessionState } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionRevokedEvent } from './events/session-revoked.event.js';
+import { SessionStateChangedEvent } from './events/session-state-changed.event.js';
 import { TokensService } from './tokens.service.js';
 
 export interface DeviceInfo {
@@ -156,6 +157,10 @@ export class SessionsService {
     if (session.state !== state) {
       session.state = state;
       await this.sessions.setState(session.id, state);
+      this.events.emit(
+        SessionStateChangedEvent.event,
+        new SessionStateChangedEvent(session.id, userId, state),
+      );
     }
     return session;
   }
@@ -168,6 +173,11 @@ export class SessionsService {
   /** Of the given sessions, the users of those that are live and marked active. */
   activeUsers(sessionIds: string[]): Promise<Set<string>> {
     return this.sessions.activeUsers(sessionIds);
+  }
+
+  /** The state of each of these sessions that is still live (others are absent). */
+  statesOf(sessionIds: string[]): Promise<Map<string, SessionState>> {
+    return this.sessions.statesOf(sessionIds);
   }
 
   countLive(): Promise<number> {

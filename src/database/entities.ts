@@ -6,6 +6,12 @@ import { Attachment, MessageAttachment } from '../messaging/attachment.entity.js
 import { Conversation } from '../messaging/conversation.entity.js';
 import { ConversationMember } from '../messaging/conversation-member.entity.js';
 import { Message } from '../messaging/message.entity.js';
+import {
+  NotificationMark,
+  NotificationSettings,
+  PushKey,
+} from '../notifications/notification-settings.entity.js';
+import { PushSubscription } from '../notifications/push-subscription.entity.js';
 import { OrgUnit, OrgUnitMember } from '../orgs/org-unit.entity.js';
 import { Tenant, TenantMember, TenantUsage } from '../orgs/tenant.entity.js';
 import { ClientKey } from '../updates/client-key.entity.js';
@@ -43,4 +49,8 @@ export const ENTITIES = [
   Device,
   ClientKey,
   FriendInvite,
+  PushSubscription,
+  NotificationSettings,
+  NotificationMark,
+  PushKey,
 ];

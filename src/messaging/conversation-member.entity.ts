@@ -33,8 +33,12 @@ export class ConversationMember {
   @Column({ type: 'bigint', default: 0, transformer: bigintNumber })
   deliveredSeq!: number;
 
+  /** Muted for notifications; with `mutedUntil` null, until unmuted. */
   @Column({ type: 'boolean', default: false })
   muted!: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  mutedUntil!: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   joinedAt!: Date;

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE, PageQueryDto } from '../common/pagination/cursor.js';
-import { ConversationPageDto, SeqDto } from './dto/conversation.dto.js';
+import { ConversationPageDto, MuteDto, SeqDto } from './dto/conversation.dto.js';
 import { MessageRangeDto, MessageRangeQueryDto } from './dto/message.dto.js';
 import { HistoryService } from './history.service.js';
 import { InboxService } from './inbox.service.js';
@@ -49,6 +49,31 @@ export class ConversationsController {
       beforeSeq: query.beforeSeq,
       limit: query.limit ?? DEFAULT_PAGE_SIZE,
     });
+  }
+
+  @Put(':id/mute')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Mute notifications of a conversation',
+    description: 'until: an ISO time, or null / absent for until unmuted. Messages still arrive.',
+  })
+  @ApiNoContentResponse()
+  @ApiErrors(400, 404)
+  async mute(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') id: string,
+    @Body() body: MuteDto,
+  ): Promise<void> {
+    await this.inbox.mute(auth.userId, id, body.until ? new Date(body.until) : null);
+  }
+
+  @Delete(':id/mute')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unmute notifications of a conversation' })
+  @ApiNoContentResponse()
+  @ApiErrors(400, 404)
+  async unmute(@CurrentUser() auth: AuthUser, @UuidParam('id') id: string): Promise<void> {
+    await this.inbox.unmute(auth.userId, id);
   }
 
   @Post(':id/read')

@@ -34,6 +34,23 @@ export interface InboxRow {
   lastMessage: Record<string, unknown> | null;
 }
 
+/** Unread messages of one member, by sender (see {@link ConversationsRepository.unreadSummary}). */
+export interface UnreadSummary {
+  ref: ConversationRef;
+  title: string | null;
+  readSeq: number;
+  /** Muted for notifications right now. */
+  muted: boolean;
+  senders: { senderId: string | null; appId: string | null; count: number; lastSeq: number }[];
+}
+
+interface UnreadRow extends RefRow {
+  title: string | null;
+  read_seq: string;
+  muted: boolean;
+  senders: { senderId: string | null; appId: string | null; count: number; lastSeq: string | number }[];
+}
+
 export interface MemberRow {
   userId: string;
   role: MemberRole;
@@ -357,6 +374,61 @@ export class ConversationsRepository {
       [conversationId, userId, seq],
     );
     return Number(row?.seq ?? 0);
+  }
+
+  /** Mutes (until a time, or with null until unmuted) or unmutes a member's notifications; false when not a member. */
+  async setMuted(
+    userId: string,
+    conversationId: string,
+    muted: boolean,
+    until: Date | null,
+  ): Promise<boolean> {
+    const rows = await queryRows<{ user_id: string }>(
+      this.db,
+      `UPDATE conversation_members SET muted = $3, muted_until = $4
+        WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id`,
+      [conversationId, userId, muted, muted ? until : null],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * What a member has not read of a conversation after `afterSeq`, grouped by sender: one round
+   * trip, a range scan of the (conversation_id, seq) index. Null when the user is not a member.
+   */
+  async unreadSummary(
+    userId: string,
+    conversationId: string,
+    afterSeq: number,
+  ): Promise<UnreadSummary | null> {
+    const [row] = await queryRows<UnreadRow>(
+      this.db,
+      `WITH m AS (
+         SELECT c.id, c.type, c.title, c.pair_key, c.group_id, c.org_unit_id, c.app_id, m.read_seq,
+                m.muted AND (m.muted_until IS NULL OR m.muted_until > now()) AS muted
+           FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.conversation_id = $1 AND m.user_id = $2
+       )
+       SELECT m.*, (
+         SELECT COALESCE(json_agg(s ORDER BY s."lastSeq"), '[]'::json) FROM (
+           SELECT sender_id AS "senderId", app_id AS "appId", count(*)::int AS count, max(seq) AS "lastSeq"
+             FROM messages
+            WHERE conversation_id = $1 AND seq > GREATEST(m.read_seq, $3::bigint) AND deleted_at IS NULL
+              AND sender_id IS DISTINCT FROM $2::uuid
+            GROUP BY sender_id, app_id
+         ) s
+       ) AS senders
+       FROM m`,
+      [conversationId, userId, afterSeq],
+    );
+    if (!row) return null;
+    return {
+      ref: toRef(row),
+      title: row.title,
+      readSeq: Number(row.read_seq),
+      muted: row.muted,
+      senders: row.senders.map((s) => ({ ...s, lastSeq: Number(s.lastSeq) })),
+    };
   }
 
   private async addToMemberCount(tx: EntityManager, conversationId: string, delta: number): Promise<void> {

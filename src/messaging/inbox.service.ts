@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { UsersService } from '../users/users.service.js';
 import { peerOf } from './conversation-access.service.js';
-import { ConversationsRepository } from './conversations.repository.js';
+import { AppError } from '../common/errors/app-error.js';
+import { ConversationsRepository, type UnreadSummary } from './conversations.repository.js';
 import type { ConversationDto } from './dto/conversation.dto.js';
 import { MessageDto } from './dto/message.dto.js';
 import { messageFromJson } from './message.store.js';
@@ -14,6 +15,30 @@ export class InboxService {
     private readonly conversations: ConversationsRepository,
     private readonly users: UsersService,
   ) {}
+
+  /**
+   * A member's unread messages after `afterSeq` (and after their read watermark), counted by
+   * sender, with the conversation and whether the member muted it. Null for non-members.
+   */
+  unreadSummary(userId: string, conversationId: string, afterSeq: number): Promise<UnreadSummary | null> {
+    return this.conversations.unreadSummary(userId, conversationId, afterSeq);
+  }
+
+  /** Mutes the caller's notifications of a conversation (`until` null: until unmuted). */
+  async mute(userId: string, conversationId: string, until: Date | null): Promise<void> {
+    if (until && until.getTime() <= Date.now()) {
+      throw AppError.validation('until must be in the future', {
+        fields: [{ field: 'until', problems: ['must be in the future'] }],
+      });
+    }
+    if (!(await this.conversations.setMuted(userId, conversationId, true, until)))
+      throw AppError.notFound('Conversation');
+  }
+
+  async unmute(userId: string, conversationId: string): Promise<void> {
+    if (!(await this.conversations.setMuted(userId, conversationId, false, null)))
+      throw AppError.notFound('Conversation');
+  }
 
   async list(userId: string, limit: number, cursor?: string): Promise<Page<ConversationDto>> {
     const rows = await this.conversations.inbox(userId, limit + 1, cursor);

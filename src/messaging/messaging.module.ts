@@ -69,6 +69,13 @@ import { SocketHandshake } from './socket-handshake.js';
     DeliveryFanout,
     MessagingGateway,
   ],
-  exports: [ConversationAccess, ConversationsService, MessagesService, MessageStore, PresenceService],
+  exports: [
+    ConversationAccess,
+    ConversationsService,
+    MessagesService,
+    MessageStore,
+    PresenceService,
+    InboxService,
+  ],
 })
 export class MessagingModule {}

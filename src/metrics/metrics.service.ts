@@ -3,6 +3,8 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PresenceService } from '../messaging/presence.service.js';
 import { MessageCreatedEvent } from '../messaging/events/message-created.event.js';
+import { PushAttemptedEvent } from '../notifications/events/push-attempted.event.js';
+import { JobQueue, QUEUES } from '../notifications/job-queue.js';
 
 /** Prometheus metrics of this node (one registry per application instance). */
 @Injectable()
@@ -22,7 +24,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(presence: PresenceService) {
+  private readonly pushDuration = new Histogram({
+    name: 'relay_push_duration_seconds',
+    help: 'Push provider and webhook request duration, by provider and outcome',
+    labelNames: ['provider', 'outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly pushFailures = new Counter({
+    name: 'relay_push_failures_total',
+    help: 'Push attempts that did not deliver, by provider and outcome (failed: retried; gone; rejected)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(presence: PresenceService, jobs: JobQueue) {
     collectDefaultMetrics({ register: this.registry, prefix: 'relay_' });
     new Gauge({
       name: 'relay_sockets',
@@ -32,6 +48,24 @@ export class MetricsService {
         this.set(presence.localSocketCount());
       },
     });
+    new Gauge({
+      name: 'relay_notification_jobs',
+      help: 'Notification jobs by queue (notify, push, webhook) and state',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await jobs.counts().catch(() => null);
+        if (!counts) return;
+        for (const queue of QUEUES)
+          for (const [state, n] of Object.entries(counts[queue])) this.set({ queue, state }, n);
+      },
+    });
+  }
+
+  @OnEvent(PushAttemptedEvent.event)
+  onPush(e: PushAttemptedEvent): void {
+    this.pushDuration.observe({ provider: e.provider, outcome: e.outcome }, e.seconds);
+    if (e.outcome !== 'delivered') this.pushFailures.inc({ provider: e.provider, outcome: e.outcome });
   }
 
   @OnEvent(MessageCreatedEvent.event)

@@ -65,12 +65,33 @@ export class AppConfig {
   /** Where users reach the product (invite links); unset: links point at Relay itself. */
   readonly publicUrl: string | undefined;
   readonly notifications!: {
+    /** The coalescing window: a user hears of a conversation at most once per this many ms. */
     delayMs: number;
+    maxAttempts: number;
+    /** Base of the exponential backoff between attempts of a delivery. */
+    retryDelaySeconds: number;
+    /** A claimed job not finished in this time (its process died) is tried again. */
+    jobTimeoutSeconds: number;
+    /** Host suffixes Web Push endpoints may point at (IP addresses and localhost: exact, http allowed). */
+    endpointHosts: string[];
     webhookUrl: string | undefined;
     webhookSecret: string | undefined;
     vapid: { publicKey: string; privateKey: string; subject: string } | undefined;
     apns:
-      | { keyId: string; teamId: string; privateKey: string; topic: string; host: string | undefined }
+      | {
+          keyId: string;
+          teamId: string;
+          privateKey: string;
+          topic: string;
+          production: boolean;
+          /** An APNs gateway other than Apple's (host and port). */
+          address: { host: string; port: number } | undefined;
+          /** PEM certificates to trust for that gateway. */
+          ca: string | undefined;
+        }
+      | undefined;
+    fcm:
+      | { projectId: string; clientEmail: string; privateKey: string; endpoint: string; tokenUrl: string }
       | undefined;
   };
   readonly logLevel!: string;
@@ -123,6 +144,12 @@ export class AppConfig {
       publicUrl: e.PUBLIC_URL,
       notifications: {
         delayMs: e.NOTIFY_DELAY_MS,
+        maxAttempts: e.NOTIFY_MAX_ATTEMPTS,
+        retryDelaySeconds: e.NOTIFY_RETRY_DELAY_SECONDS,
+        jobTimeoutSeconds: e.NOTIFY_JOB_TIMEOUT_SECONDS,
+        endpointHosts: e.PUSH_ENDPOINT_HOSTS
+          ? splitList(e.PUSH_ENDPOINT_HOSTS).map((h) => h.toLowerCase())
+          : DEFAULT_PUSH_ENDPOINT_HOSTS,
         webhookUrl: e.NOTIFICATION_WEBHOOK_URL,
         webhookSecret: e.NOTIFICATION_WEBHOOK_SECRET,
         vapid:
@@ -134,9 +161,21 @@ export class AppConfig {
             ? {
                 keyId: e.APNS_KEY_ID,
                 teamId: e.APNS_TEAM_ID,
-                privateKey: e.APNS_PRIVATE_KEY,
+                privateKey: pem(e.APNS_PRIVATE_KEY),
                 topic: e.APNS_TOPIC,
-                host: e.APNS_HOST,
+                production: e.APNS_PRODUCTION,
+                address: e.APNS_HOST ? hostAndPort(e.APNS_HOST) : undefined,
+                ca: e.APNS_CA ? pem(e.APNS_CA) : undefined,
+              }
+            : undefined,
+        fcm:
+          e.FCM_PROJECT_ID && e.FCM_CLIENT_EMAIL && e.FCM_PRIVATE_KEY
+            ? {
+                projectId: e.FCM_PROJECT_ID,
+                clientEmail: e.FCM_CLIENT_EMAIL,
+                privateKey: pem(e.FCM_PRIVATE_KEY),
+                endpoint: e.FCM_ENDPOINT ?? 'https://fcm.googleapis.com',
+                tokenUrl: e.FCM_TOKEN_URL ?? 'https://oauth2.googleapis.com/token',
               }
             : undefined,
       },
@@ -165,6 +204,23 @@ export class AppConfig {
   get isProduction(): boolean {
     return this.env === NodeEnv.production;
   }
+}
+
+/** The push services of the major browsers (Chrome, Firefox, Edge, Safari). */
+const DEFAULT_PUSH_ENDPOINT_HOSTS = [
+  'fcm.googleapis.com',
+  'android.googleapis.com',
+  'push.services.mozilla.com',
+  'notify.windows.com',
+  'push.apple.com',
+];
+
+/** PEM text from an environment variable, where newlines are often written as `\n`. */
+const pem = (value: string): string => value.replace(/\\n/g, '\n');
+
+function hostAndPort(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 443 };
 }
 
 function splitList(value: string): string[] {
@@ -201,6 +257,17 @@ function crossCheck(e: Environment): string[] {
   const vapid = [e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY, e.VAPID_SUBJECT].filter(Boolean).length;
   if (vapid !== 0 && vapid !== 3) {
     problems.push('VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY/VAPID_SUBJECT: set all three or none');
+  }
+  const apns = [e.APNS_KEY_ID, e.APNS_TEAM_ID, e.APNS_PRIVATE_KEY, e.APNS_TOPIC].filter(Boolean).length;
+  if (apns !== 0 && apns !== 4) {
+    problems.push('APNS_KEY_ID/APNS_TEAM_ID/APNS_PRIVATE_KEY/APNS_TOPIC: set all four or none');
+  }
+  const fcm = [e.FCM_PROJECT_ID, e.FCM_CLIENT_EMAIL, e.FCM_PRIVATE_KEY].filter(Boolean).length;
+  if (fcm !== 0 && fcm !== 3) {
+    problems.push('FCM_PROJECT_ID/FCM_CLIENT_EMAIL/FCM_PRIVATE_KEY: set all three or none');
+  }
+  if (e.VAPID_SUBJECT && !/^(mailto:|https:\/\/)\S+$/.test(e.VAPID_SUBJECT)) {
+    problems.push('VAPID_SUBJECT: must be a mailto: or https: URL');
   }
   if (e.NOTIFICATION_WEBHOOK_URL && !e.NOTIFICATION_WEBHOOK_SECRET) {
     problems.push('NOTIFICATION_WEBHOOK_SECRET: required with NOTIFICATION_WEBHOOK_URL');

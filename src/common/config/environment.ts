@@ -103,7 +103,11 @@ export class Environment {
   })
   PUBLIC_URL?: string;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(86400000) NOTIFY_DELAY_MS = 5000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(86400000) NOTIFY_DELAY_MS = 3000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(50) NOTIFY_MAX_ATTEMPTS = 8;
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) NOTIFY_RETRY_DELAY_SECONDS = 5;
+  @Transform(toInt) @IsInt() @Min(2) @Max(3600) NOTIFY_JOB_TIMEOUT_SECONDS = 60;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() PUSH_ENDPOINT_HOSTS?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false }) NOTIFICATION_WEBHOOK_URL?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16) NOTIFICATION_WEBHOOK_SECRET?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() VAPID_PUBLIC_KEY?: string;
@@ -113,7 +117,25 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString() APNS_TEAM_ID?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() APNS_PRIVATE_KEY?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() APNS_TOPIC?: string;
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl({ require_tld: false }) APNS_HOST?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https:\/\/[^/\s:]+(:\d{1,5})?\/?$/, { message: 'APNS_HOST must be https://host[:port]' })
+  APNS_HOST?: string;
+  @Transform(toBool) @IsBoolean() APNS_PRODUCTION = false;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() APNS_CA?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() FCM_PROJECT_ID?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() FCM_CLIENT_EMAIL?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() FCM_PRIVATE_KEY?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+[^/\s]$/, {
+    message: 'FCM_ENDPOINT must be an http(s) URL without a trailing slash',
+  })
+  FCM_ENDPOINT?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  FCM_TOKEN_URL?: string;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
 

@@ -1,3 +1,4 @@
+import { Notifications1796205960162 } from './1796205960162-Notifications.js';
 import { LighterMessageWrites1795629864268 } from './1795629864268-LighterMessageWrites.js';
 import { HostIntegration1795329474065 } from './1795329474065-HostIntegration.js';
 import { Updates1795328988790 } from './1795328988790-Updates.js';
@@ -14,4 +15,5 @@ export const MIGRATIONS: (new () => object)[] = [
   Updates1795328988790,
   HostIntegration1795329474065,
   LighterMessageWrites1795629864268,
+  Notifications1796205960162,
 ];

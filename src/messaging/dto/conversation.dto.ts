@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsISO8601, IsObject, IsOptional, Max, Min } from 'class-validator';
 import { clampLimit, MAX_PAGE_SIZE } from '../../common/pagination/cursor.js';
 import type { ConversationType } from '../conversation.entity.js';
 import { MessageDto } from './message.dto.js';
@@ -36,6 +36,18 @@ export class SeqDto {
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
   seq!: number;
+}
+
+export class MuteDto {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Muted until this time; null or absent: until unmuted',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  until?: string | null;
 }
 
 export class ConversationSeqDto extends SeqDto {

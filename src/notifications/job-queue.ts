@@ -1,0 +1,183 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import PgBoss from 'pg-boss';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { AppConfig } from '../common/config/app-config.js';
+import { type Db, queryRows } from '../database/sql.js';
+
+/** The queues of notifications: deciding a window, and delivering to one push target or the webhook. */
+export const QUEUES = ['notify', 'push', 'webhook'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface NewJob<T extends object> {
+  queue: QueueName;
+  data: T;
+  /** Not before this time. */
+  startAfter?: Date;
+  /** At most one waiting job per key (the `notify` queue coalesces windows with it). */
+  singletonKey?: string;
+}
+
+export interface ClaimedJob<T> {
+  id: string;
+  data: T;
+  /** 1 on the first try. */
+  attempt: number;
+}
+
+export type JobCounts = Record<
+  QueueName,
+  Record<'created' | 'retry' | 'active' | 'completed' | 'failed', number>
+>;
+
+const POLL_MS = 500;
+const BATCH = 25;
+
+/**
+ * Durable jobs in PostgreSQL through pg-boss: they survive restarts, a job claimed by a process
+ * that died is tried again after `NOTIFY_JOB_TIMEOUT_SECONDS`, failures are retried with
+ * exponential backoff and jitter up to `NOTIFY_MAX_ATTEMPTS`, and a job keeps its id across tries
+ * (receivers can de-duplicate on it). pg-boss runs its SQL through Relay's own pool, so on embedded
+ * PGlite it shares the single session like every other statement.
+ */
+@Injectable()
+export class JobQueue implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(JobQueue.name);
+  private boss: PgBoss | null = null;
+  private readonly loops: Promise<void>[] = [];
+  private readonly wakers = new Map<QueueName, () => void>();
+  private stopping = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    const { maxAttempts, retryDelaySeconds, jobTimeoutSeconds } = this.config.notifications;
+    const boss = new PgBoss({
+      db: { executeSql: (text, values) => pool.query(text, values) },
+      schema: 'pgboss',
+      schedule: false,
+      supervise: true,
+      // Claimed jobs of a process that died become due again one timeout after they were claimed.
+      maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(jobTimeoutSeconds / 2))),
+      expireInSeconds: jobTimeoutSeconds,
+      retryLimit: maxAttempts - 1,
+      retryDelay: retryDelaySeconds,
+      retryBackoff: true,
+      retentionDays: 1,
+      archiveCompletedAfterSeconds: 3600,
+      deleteAfterDays: 1,
+    });
+    boss.on('error', (error: Error) => this.logger.warn(`job queue: ${error.message}`));
+    await boss.start();
+    for (const name of QUEUES) {
+      await boss.createQueue(name, { name, policy: name === 'notify' ? 'short' : 'standard' });
+    }
+    this.boss = boss;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    for (const wake of this.wakers.values()) wake();
+    await Promise.all(this.loops);
+    await this.boss?.stop({ graceful: false, close: false, wait: true });
+    this.boss = null;
+  }
+
+  /** Adds jobs in one statement; `db` is a transaction to add them in (they exist once it commits). */
+  async add(jobs: NewJob<object>[], db?: Db): Promise<void> {
+    if (jobs.length === 0) return;
+    const boss = this.started();
+    await boss.insert(
+      jobs.map((j) => ({
+        name: j.queue,
+        data: j.data,
+        ...(j.startAfter ? { startAfter: j.startAfter.toISOString() } : {}),
+        ...(j.singletonKey ? { singletonKey: j.singletonKey } : {}),
+      })),
+      db ? { db: { executeSql: async (text, values) => ({ rows: await queryRows(db, text, values) }) } } : {},
+    );
+    if (!db)
+      for (const queue of new Set(jobs.filter((j) => !j.startAfter).map((j) => j.queue))) this.wake(queue);
+  }
+
+  /** Wakes a queue's consumer on this node (jobs were added that are due now). */
+  wake(queue: QueueName): void {
+    this.wakers.get(queue)?.();
+  }
+
+  /**
+   * Runs `handle` for every due job of a queue, a batch at a time, until the module stops. A job
+   * whose handler resolves is completed; one that throws is retried later, or fails for good after
+   * its last attempt.
+   */
+  consume<T>(queue: QueueName, handle: (job: ClaimedJob<T>) => Promise<void>): void {
+    this.loops.push(this.loop(queue, handle));
+  }
+
+  /** Jobs by queue and state (for metrics; finished jobs count until they are archived). */
+  async counts(): Promise<JobCounts> {
+    const rows = await queryRows<{ name: string; state: string; n: number }>(
+      this.db,
+      'SELECT name, state::text AS state, count(*)::int AS n FROM pgboss.job GROUP BY name, state',
+    );
+    const out = {} as JobCounts;
+    for (const name of QUEUES) out[name] = { created: 0, retry: 0, active: 0, completed: 0, failed: 0 };
+    for (const r of rows) {
+      const queue = out[r.name as QueueName] as Record<string, number> | undefined;
+      if (queue && r.state in queue) queue[r.state] = r.n;
+    }
+    return out;
+  }
+
+  private async loop<T>(queue: QueueName, handle: (job: ClaimedJob<T>) => Promise<void>): Promise<void> {
+    while (!this.stopping) {
+      let claimed = 0;
+      try {
+        const jobs =
+          (await this.started().fetch<T>(queue, { batchSize: BATCH, includeMetadata: true })) ?? [];
+        claimed = jobs.length;
+        await Promise.all(jobs.map((job) => this.run(queue, job, handle)));
+      } catch (error) {
+        this.logger.warn(`job queue ${queue}: ${(error as Error).message}`);
+      }
+      if (claimed < BATCH) await this.pause(queue);
+    }
+  }
+
+  private async run<T>(
+    queue: QueueName,
+    job: PgBoss.JobWithMetadata<T>,
+    handle: (job: ClaimedJob<T>) => Promise<void>,
+  ): Promise<void> {
+    const boss = this.started();
+    try {
+      await handle({ id: job.id, data: job.data, attempt: job.retryCount + 1 });
+      await boss.complete(queue, job.id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await boss.fail(queue, job.id, { message }).catch((e: Error) => this.logger.warn(e.message));
+    }
+  }
+
+  /** Waits for the poll interval, or less when woken. */
+  private pause(queue: QueueName): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, POLL_MS);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakers.set(queue, done);
+    });
+  }
+
+  private started(): PgBoss {
+    if (!this.boss) throw new Error('The job queue is not running');
+    return this.boss;
+  }
+}
