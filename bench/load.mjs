@@ -120,6 +120,18 @@ class Target {
     });
   }
 
+  /** Relay's notify jobs from /metrics: completed, and still to run (null for the bare relay). */
+  async notifyJobs() {
+    if (this.kind === 'bare') return null;
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const count = (state) =>
+      Number(
+        new RegExp(`relay_notification_jobs\\{queue="notify",state="${state}"\\} (\\d+)`).exec(text)?.[1] ??
+          0,
+      );
+    return { completed: count('completed'), pending: count('created') + count('retry') + count('active') };
+  }
+
   connectAll(entries) {
     return pool(entries, 100, ({ user, rooms }) => this.connect(user, rooms));
   }
@@ -353,6 +365,60 @@ const scenarios = {
     });
     sockets.forEach((s) => s.close());
     return { members: users.length, steps };
+  },
+
+  /**
+   * Groups whose members are mostly offline: one connected sender, one connected watcher, the
+   * rest never connected, so every message opens a notification window for each of them (Relay:
+   * one durable job per member and window). The same sender first runs the same ladder into
+   * groups of only the two connected users, so the acks with and without offline members are
+   * compared in one run; afterwards Relay's notification jobs are counted until they drain.
+   */
+  async offline(target, p) {
+    const users = await target.ensureUsers(p.members);
+    const [sender, watcher] = users;
+    const small = [];
+    const large = [];
+    for (let g = 0; g < p.groups; g++) {
+      small.push(await target.group([sender, watcher]));
+      large.push(await target.group(users));
+    }
+    const [senderSocket, watcherSocket] = await target.connectAll([
+      { user: sender, rooms: [...small, ...large] },
+      { user: watcher, rooms: [...small, ...large] },
+    ]);
+    const run = async (scenario, groups) => {
+      const tracker = new Tracker();
+      tracker.watch(watcherSocket);
+      return ladder({
+        scenario,
+        rates: p.rates,
+        stepMs: p.stepMs,
+        senders: [senderSocket],
+        payloadOf: (_i, k) => ({ conversationId: groups[k % groups.length], body: BODY }),
+        expected: 1,
+        tracker,
+      });
+    };
+    const control = await run('offline-control', small);
+    const jobsBefore = await target.notifyJobs();
+    const steps = await run('offline', large);
+    const t0 = performance.now();
+    let jobs = await target.notifyJobs();
+    while (jobs && jobs.pending > 0 && performance.now() - t0 < 120_000) {
+      await sleep(250);
+      jobs = await target.notifyJobs();
+    }
+    senderSocket.close();
+    watcherSocket.close();
+    return {
+      members: users.length,
+      groups: p.groups,
+      control,
+      steps,
+      notifyJobs: jobs && jobsBefore ? jobs.completed - jobsBefore.completed : null,
+      notifyDrainMs: jobs ? Math.round(performance.now() - t0) : null,
+    };
   },
 
   /** Many authenticated sockets doing nothing: what each costs the server in memory. */

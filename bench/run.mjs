@@ -43,6 +43,7 @@ const PARAMS = quick
       idle: { users: 30, sockets: 300 },
       storm: { users: 30, clients: 200, missed: 10 },
       read: { clients: 10, history: 200, stepMs: 1500 },
+      offline: { members: 100, groups: 2, rates: [50, 200], stepMs: 2000 },
     }
   : {
       direct: {
@@ -55,6 +56,7 @@ const PARAMS = quick
       idle: { users: 1000, sockets: 10_000 },
       storm: { users: 200, clients: 2000, missed: 20 },
       read: { clients: 20, history: 2000, stepMs: 5000 },
+      offline: { members: 200, groups: 5, rates: [50, 100, 200, 400, 800], stepMs: 5000 },
     };
 const scenarios = (args.get('scenarios') ?? Object.keys(PARAMS).join(',')).split(',');
 // Overrides for every chosen scenario, e.g. --rates=1000,2000 --stepMs=10000 --clients=100

@@ -102,6 +102,28 @@ export function table(report, median) {
     const p99 = (k) => m(k, (s) => s.read?.latencyMs?.p99 ?? null);
     row('read path', 'sync p99 (ms)', p99('bare'), p99('relay'), '–', 1);
   }
+  if (runs.some((r) => r.relay?.scenarios.offline || r.bare?.scenarios.offline)) {
+    row(
+      'offline group',
+      'highest passing rate (msg/s)',
+      bestOf('bare', 'offline'),
+      bestOf('relay', 'offline'),
+    );
+    const offline = (m('relay', (s) => s.offline?.members ?? null) ?? 2) - 2;
+    const rates = [...new Set((runs[0].relay?.scenarios.offline?.steps ?? []).map((x) => x.rate))];
+    for (const rate of rates) {
+      const ackP99 = (kind, key) =>
+        m(kind, (s) => s.offline?.[key]?.find((x) => x.rate === rate)?.ackMs?.p99 ?? null);
+      rows.push(
+        `| offline group | ack p99 at ${rate}/s, Relay: without / with ${offline} offline members (ms) | ${fmt(ackP99('bare', 'steps'), 1)} | ${fmt(ackP99('relay', 'control'), 1)} / ${fmt(ackP99('relay', 'steps'), 1)} | – |`,
+      );
+    }
+    const jobs = m('relay', (s) => s.offline?.notifyJobs ?? null);
+    const drain = m('relay', (s) => s.offline?.notifyDrainMs ?? null);
+    rows.push(
+      `| offline group | notify jobs made, drained ... ms after the last step | – | ${fmt(jobs)}, ${fmt(drain)} | – |`,
+    );
+  }
   const idle = (k) => median(runs.map((r) => r[k]?.idleRssMb ?? null));
   row('server', 'RSS after start (MB)', idle('bare'), idle('relay'));
 

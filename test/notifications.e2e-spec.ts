@@ -483,7 +483,7 @@ describe('notifications: subscriptions, decisions, Web Push, APNs, FCM and the w
       const [request] = await fcm.waitFor(1, isMine);
       expect(request!.path).toBe('/v1/projects/relay-test/messages:send');
       expect(request!.headers.authorization).toBe(`Bearer ${fcm.accessToken}`);
-      const { message } = JSON.parse(request!.body.toString()) as { message: Record<string, any> };
+      const { message } = JSON.parse(request!.body.toString()) as { message: Record<string, unknown> };
       expect(message.notification).toEqual({ title: 'Droid', body: 'to an Android' });
       expect(message.data).toMatchObject({
         type: 'message',

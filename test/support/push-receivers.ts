@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createECDH, generateKeyPairSync, randomBytes, type ECDH } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ abstract class Receiver {
   readonly received: Received[] = [];
   private readonly script: { match: (r: Received) => boolean; answer: Answer }[] = [];
   private readonly held: ServerResponse[] = [];
+  /** HTTP/2 sessions, closed with the server. */
+  protected readonly sessions = new Set<ServerHttp2Session>();
   defaultAnswer: Answer = { status: 201 };
   protected abstract server: Server | Http2SecureServer;
 
@@ -58,7 +60,11 @@ abstract class Receiver {
 
   async close(): Promise<void> {
     for (const res of this.held.splice(0)) res.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Keep-alive connections of the server under test would hold the port open for seconds.
+    if ('closeAllConnections' in this.server) this.server.closeAllConnections();
+    else for (const session of this.sessions) session.destroy();
+    await closed;
   }
 
   protected handle(

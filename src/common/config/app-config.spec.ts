@@ -64,9 +64,40 @@ describe('AppConfig', () => {
     [{ AUTH_MODE: 'external' }, 'AUTH_MODE'],
     [{ CORS_ORIGINS: 'not an origin' }, 'CORS_ORIGINS'],
     [{ VAPID_PUBLIC_KEY: 'abc' }, 'VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY/VAPID_SUBJECT'],
+    [{ VAPID_PUBLIC_KEY: 'a', VAPID_PRIVATE_KEY: 'b', VAPID_SUBJECT: 'relay' }, 'VAPID_SUBJECT'],
+    [{ APNS_KEY_ID: 'K' }, 'APNS_KEY_ID/APNS_TEAM_ID/APNS_PRIVATE_KEY/APNS_TOPIC'],
+    [{ APNS_HOST: 'http://apns.example' }, 'APNS_HOST'],
+    [{ FCM_PROJECT_ID: 'p' }, 'FCM_PROJECT_ID/FCM_CLIENT_EMAIL/FCM_PRIVATE_KEY'],
+    [{ FCM_ENDPOINT: 'ftp://fcm' }, 'FCM_ENDPOINT'],
+    [{ NOTIFY_MAX_ATTEMPTS: '0' }, 'NOTIFY_MAX_ATTEMPTS'],
+    [{ NOTIFY_JOB_TIMEOUT_SECONDS: '1' }, 'NOTIFY_JOB_TIMEOUT_SECONDS'],
+    [{ NOTIFICATION_WEBHOOK_URL: 'http://hook.example/x' }, 'NOTIFICATION_WEBHOOK_SECRET'],
   ])('refuses %j naming %s', (env, name) => {
     const problems = problemsOf(env);
     expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
+  });
+
+  it('reads notification settings: push hosts, PEM keys with escaped newlines, a private APNs gateway', () => {
+    const config = AppConfig.load({
+      JWT_SECRET: 'x'.repeat(32),
+      PUSH_ENDPOINT_HOSTS: 'Push.Example.com, 10.1.2.3',
+      APNS_KEY_ID: 'K',
+      APNS_TEAM_ID: 'T',
+      APNS_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----',
+      APNS_TOPIC: 'com.example.app',
+      APNS_HOST: 'https://apns.internal:8443',
+    });
+    expect(config.notifications.delayMs).toBe(3000);
+    expect(config.notifications.maxAttempts).toBe(8);
+    expect(config.notifications.endpointHosts).toEqual(['push.example.com', '10.1.2.3']);
+    expect(config.notifications.apns).toMatchObject({
+      privateKey: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+      production: false,
+      address: { host: 'apns.internal', port: 8443 },
+    });
+    expect(AppConfig.load({ JWT_SECRET: 'x'.repeat(32) }).notifications.endpointHosts).toContain(
+      'fcm.googleapis.com',
+    );
   });
 
   it('requires JWT_SECRET in production', () => {
