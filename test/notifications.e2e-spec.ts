@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
+import { NotificationDecider } from '../src/notifications/notification-decider.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
 import {
@@ -403,6 +404,39 @@ describe('notifications: subscriptions, decisions, Web Push, APNs, FCM and the w
       await markerPush(owner);
       await settle(WINDOW_MS);
       expect(webPush.to(sub)).toHaveLength(1);
+    });
+  });
+
+  describe('each window told once, to its owner', () => {
+    it('a window decided twice at once (two nodes, a retried job) is told once', async () => {
+      const [a, b] = await Promise.all([registerUser(t), registerUser(t)]);
+      const sub = await subscribe(b);
+      const sent = await dm(a, b, 'once only');
+      const decider = t.app.get(NotificationDecider);
+      const window = { userId: b.id, conversationId: sent.conversationId };
+      await Promise.all([decider.decide([window]), decider.decide([window, window])]);
+      await pushesTo(sub, 1);
+      await markerPush(a);
+      await settle(WINDOW_MS);
+      expect(webPush.to(sub)).toHaveLength(1);
+    });
+
+    it('a device registered again by another user no longer gets the first user’s notifications', async () => {
+      const [a, b, c] = await Promise.all([registerUser(t), registerUser(t), registerUser(t)]);
+      const sub = await subscribe(b);
+      await dm(a, b, 'for b only');
+      const again = await t.http
+        .post('/api/v1/push-subscriptions')
+        .set(...bearer(c))
+        .send({ kind: 'webpush', endpoint: sub.endpoint, keys: sub.keys })
+        .expect(200);
+      expect(again.body.sessionId).toBe(c.sessionId);
+      await markerPush(a);
+      await settle(WINDOW_MS);
+      expect(webPush.to(sub)).toHaveLength(0);
+      await dm(a, c, 'for c');
+      const [payload] = await pushesTo(sub, 1);
+      expect(payload).toMatchObject({ body: 'for c' });
     });
   });
 

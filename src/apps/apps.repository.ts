@@ -58,6 +58,18 @@ export class AppsRepository {
     );
   }
 
+  /** Of these (user, app) pairs, those where the user muted the app, as `userId:appId`. */
+  async mutedPairs(pairs: { userId: string; appId: string }[]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const rows = await queryRows<{ user_id: string; app_id: string }>(
+      this.db,
+      `SELECT m.user_id, m.app_id FROM app_mutes m
+         JOIN unnest($1::uuid[], $2::uuid[]) AS p(user_id, app_id) ON p.user_id = m.user_id AND p.app_id = m.app_id`,
+      [pairs.map((p) => p.userId), pairs.map((p) => p.appId)],
+    );
+    return new Set(rows.map((r) => `${r.user_id}:${r.app_id}`));
+  }
+
   /** Of these users, those who muted the app. */
   async mutedAmong(appId: string, userIds: string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();

@@ -58,9 +58,9 @@ export class AppsService {
     return app;
   }
 
-  /** Whether the user muted the app's pushes. */
-  async isMuted(userId: string, appId: string): Promise<boolean> {
-    return (await this.apps.mutedAmong(appId, [userId])).has(userId);
+  /** Of these (user, app) pairs, those where the user muted the app's pushes, as `userId:appId`. */
+  mutedPairs(pairs: { userId: string; appId: string }[]): Promise<Set<string>> {
+    return this.apps.mutedPairs(pairs);
   }
 
   async mute(userId: string, appId: string, muted: boolean): Promise<void> {

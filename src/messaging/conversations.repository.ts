@@ -34,8 +34,15 @@ export interface InboxRow {
   lastMessage: Record<string, unknown> | null;
 }
 
-/** Unread messages of one member, by sender (see {@link ConversationsRepository.unreadSummary}). */
+export interface UnreadQuery {
+  userId: string;
+  conversationId: string;
+  afterSeq: number;
+}
+
+/** Unread messages of one member, by sender (see {@link ConversationsRepository.unreadSummaries}). */
 export interface UnreadSummary {
+  userId: string;
   ref: ConversationRef;
   title: string | null;
   readSeq: number;
@@ -45,6 +52,7 @@ export interface UnreadSummary {
 }
 
 interface UnreadRow extends RefRow {
+  user_id: string;
   title: string | null;
   read_seq: string;
   muted: boolean;
@@ -393,42 +401,36 @@ export class ConversationsRepository {
   }
 
   /**
-   * What a member has not read of a conversation after `afterSeq`, grouped by sender: one round
-   * trip, a range scan of the (conversation_id, seq) index. Null when the user is not a member.
+   * What members have not read of conversations after a seq (and after their read watermark),
+   * grouped by sender, for many (user, conversation) pairs in one statement: each pair is a range
+   * scan of the (conversation_id, seq) index. Pairs whose user is not a member are left out.
    */
-  async unreadSummary(
-    userId: string,
-    conversationId: string,
-    afterSeq: number,
-  ): Promise<UnreadSummary | null> {
-    const [row] = await queryRows<UnreadRow>(
+  async unreadSummaries(pairs: UnreadQuery[]): Promise<UnreadSummary[]> {
+    if (pairs.length === 0) return [];
+    const rows = await queryRows<UnreadRow>(
       this.db,
-      `WITH m AS (
-         SELECT c.id, c.type, c.title, c.pair_key, c.group_id, c.org_unit_id, c.app_id, m.read_seq,
-                m.muted AND (m.muted_until IS NULL OR m.muted_until > now()) AS muted
-           FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.conversation_id = $1 AND m.user_id = $2
-       )
-       SELECT m.*, (
-         SELECT COALESCE(json_agg(s ORDER BY s."lastSeq"), '[]'::json) FROM (
-           SELECT sender_id AS "senderId", app_id AS "appId", count(*)::int AS count, max(seq) AS "lastSeq"
-             FROM messages
-            WHERE conversation_id = $1 AND seq > GREATEST(m.read_seq, $3::bigint) AND deleted_at IS NULL
-              AND sender_id IS DISTINCT FROM $2::uuid
-            GROUP BY sender_id, app_id
-         ) s
-       ) AS senders
-       FROM m`,
-      [conversationId, userId, afterSeq],
+      `SELECT p.user_id, c.id, c.type, c.title, c.pair_key, c.group_id, c.org_unit_id, c.app_id, m.read_seq,
+              m.muted AND (m.muted_until IS NULL OR m.muted_until > now()) AS muted,
+              (SELECT COALESCE(json_agg(s ORDER BY s."lastSeq"), '[]'::json) FROM (
+                 SELECT sender_id AS "senderId", app_id AS "appId", count(*)::int AS count, max(seq) AS "lastSeq"
+                   FROM messages
+                  WHERE conversation_id = p.conversation_id AND seq > GREATEST(m.read_seq, p.after_seq)
+                    AND deleted_at IS NULL AND sender_id IS DISTINCT FROM p.user_id
+                  GROUP BY sender_id, app_id
+              ) s) AS senders
+         FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS p(user_id, conversation_id, after_seq)
+         JOIN conversation_members m ON m.conversation_id = p.conversation_id AND m.user_id = p.user_id
+         JOIN conversations c ON c.id = p.conversation_id`,
+      [pairs.map((p) => p.userId), pairs.map((p) => p.conversationId), pairs.map((p) => p.afterSeq)],
     );
-    if (!row) return null;
-    return {
+    return rows.map((row) => ({
+      userId: row.user_id,
       ref: toRef(row),
       title: row.title,
       readSeq: Number(row.read_seq),
       muted: row.muted,
       senders: row.senders.map((s) => ({ ...s, lastSeq: Number(s.lastSeq) })),
-    };
+    }));
   }
 
   private async addToMemberCount(tx: EntityManager, conversationId: string, delta: number): Promise<void> {

@@ -3,7 +3,7 @@ import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js'
 import { UsersService } from '../users/users.service.js';
 import { peerOf } from './conversation-access.service.js';
 import { AppError } from '../common/errors/app-error.js';
-import { ConversationsRepository, type UnreadSummary } from './conversations.repository.js';
+import { ConversationsRepository, type UnreadQuery, type UnreadSummary } from './conversations.repository.js';
 import type { ConversationDto } from './dto/conversation.dto.js';
 import { MessageDto } from './dto/message.dto.js';
 import { messageFromJson } from './message.store.js';
@@ -17,11 +17,11 @@ export class InboxService {
   ) {}
 
   /**
-   * A member's unread messages after `afterSeq` (and after their read watermark), counted by
-   * sender, with the conversation and whether the member muted it. Null for non-members.
+   * Members' unread messages after a seq (and after their read watermark), counted by sender, with
+   * the conversation and whether the member muted it; for many pairs at once. Non-members are left out.
    */
-  unreadSummary(userId: string, conversationId: string, afterSeq: number): Promise<UnreadSummary | null> {
-    return this.conversations.unreadSummary(userId, conversationId, afterSeq);
+  unreadSummaries(pairs: UnreadQuery[]): Promise<UnreadSummary[]> {
+    return this.conversations.unreadSummaries(pairs);
   }
 
   /** Mutes the caller's notifications of a conversation (`until` null: until unmuted). */

@@ -100,6 +100,17 @@ export class MessageStore {
     return row ?? null;
   }
 
+  /** The messages at these (conversation, seq) positions (absent ones are left out). */
+  atSeqs(positions: { conversationId: string; seq: number }[]): Promise<Message[]> {
+    if (positions.length === 0) return Promise.resolve([]);
+    return queryRows<Message>(
+      this.db,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
+        WHERE (conversation_id, seq) IN (SELECT * FROM unnest($1::uuid[], $2::bigint[]))`,
+      [positions.map((p) => p.conversationId), positions.map((p) => p.seq)],
+    );
+  }
+
   async byClientMsgId(senderId: string, clientMsgId: string): Promise<Message | null> {
     const [row] = await queryRows<Message>(
       this.db,

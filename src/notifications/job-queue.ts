@@ -116,7 +116,19 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
    * its last attempt.
    */
   consume<T>(queue: QueueName, handle: (job: ClaimedJob<T>) => Promise<void>): void {
-    this.loops.push(this.loop(queue, handle));
+    this.loops.push(
+      this.loop<T>(queue, async (jobs) => {
+        await Promise.all(jobs.map((job) => this.settle(queue, [job], () => handle(job))));
+      }),
+    );
+  }
+
+  /**
+   * Like {@link consume}, but `handle` takes a whole batch (set-based work): the batch is completed
+   * together, or on an error tried again together (the handler must be idempotent).
+   */
+  consumeBatch<T>(queue: QueueName, handle: (jobs: ClaimedJob<T>[]) => Promise<void>): void {
+    this.loops.push(this.loop<T>(queue, (jobs) => this.settle(queue, jobs, () => handle(jobs))));
   }
 
   /** Jobs by queue and state (for metrics; finished jobs count until they are archived). */
@@ -134,14 +146,14 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     return out;
   }
 
-  private async loop<T>(queue: QueueName, handle: (job: ClaimedJob<T>) => Promise<void>): Promise<void> {
+  private async loop<T>(queue: QueueName, run: (jobs: ClaimedJob<T>[]) => Promise<void>): Promise<void> {
     while (!this.stopping) {
       let claimed = 0;
       try {
         const jobs =
           (await this.started().fetch<T>(queue, { batchSize: BATCH, includeMetadata: true })) ?? [];
         claimed = jobs.length;
-        await Promise.all(jobs.map((job) => this.run(queue, job, handle)));
+        if (claimed > 0) await run(jobs.map((j) => ({ id: j.id, data: j.data, attempt: j.retryCount + 1 })));
       } catch (error) {
         this.logger.warn(`job queue ${queue}: ${(error as Error).message}`);
       }
@@ -149,18 +161,18 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async run<T>(
-    queue: QueueName,
-    job: PgBoss.JobWithMetadata<T>,
-    handle: (job: ClaimedJob<T>) => Promise<void>,
-  ): Promise<void> {
+  /** Runs the work of claimed jobs, then completes them, or fails them (to be retried) on an error. */
+  private async settle<T>(queue: QueueName, jobs: ClaimedJob<T>[], work: () => Promise<void>): Promise<void> {
     const boss = this.started();
+    const ids = jobs.map((j) => j.id);
     try {
-      await handle({ id: job.id, data: job.data, attempt: job.retryCount + 1 });
-      await boss.complete(queue, job.id);
+      await work();
+      await boss.complete(queue, ids);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      await boss.fail(queue, job.id, { message }).catch((e: Error) => this.logger.warn(e.message));
+      await Promise.all(ids.map((id) => boss.fail(queue, id, { message }))).catch((e: Error) =>
+        this.logger.warn(e.message),
+      );
     }
   }
 

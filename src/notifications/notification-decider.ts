@@ -21,6 +21,8 @@ export type Notification = Omit<PushContent, 'jobId'>;
 /** A `push` job: one notification to one subscription. */
 export interface PushJob {
   subscriptionId: string;
+  /** Whose notification it is (the subscription may change hands before it is sent). */
+  forUser: string;
   notification: Notification;
 }
 
@@ -56,79 +58,115 @@ export class NotificationDecider implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.queue.consume<NotifyJob>('notify', (job) => this.decide(job.data));
+    this.queue.consumeBatch<NotifyJob>('notify', (jobs) => this.decide(jobs.map((j) => j.data)));
   }
 
-  async decide({ userId, conversationId }: NotifyJob): Promise<void> {
-    const from = await this.state.notifiedSeq(userId, conversationId);
-    const summary = await this.inbox.unreadSummary(userId, conversationId, from);
-    if (!summary || summary.senders.length === 0) return;
-    const covered = Math.max(...summary.senders.map((s) => s.lastSeq));
-    const settings = await this.state.settings(userId);
-    const told = (await this.silenced(userId, summary, settings))
-      ? []
-      : await this.audible(userId, summary.senders);
-    const notification = told.length > 0 ? await this.compose(summary, told, settings) : null;
+  /**
+   * Decides a batch of closed windows with one query per kind of fact (marks, unread messages,
+   * settings, presence, blocks, application mutes, latest messages, sender names, subscriptions),
+   * then moves the marks and adds the deliveries in one transaction.
+   */
+  async decide(windows: NotifyJob[]): Promise<void> {
+    const pairs = [...new Map(windows.map((w) => [`${w.userId}:${w.conversationId}`, w])).values()];
+    const marks = await this.state.marksOf(pairs);
+    const markOf = (userId: string, conversationId: string): number =>
+      marks.get(`${userId}:${conversationId}`) ?? 0;
+    const summaries = (
+      await this.inbox.unreadSummaries(
+        pairs.map((p) => ({ ...p, afterSeq: markOf(p.userId, p.conversationId) })),
+      )
+    ).filter((s) => s.senders.length > 0);
+    if (summaries.length === 0) return;
+    const userIds = [...new Set(summaries.map((s) => s.userId))];
+    const [settings, active, blocked, mutedApps] = await Promise.all([
+      this.state.settingsOf(userIds),
+      this.active.among(userIds),
+      this.blocks.blockedAmong(
+        summaries.flatMap((s) =>
+          s.senders.flatMap((x) => (x.senderId ? [[s.userId, x.senderId] as [string, string]] : [])),
+        ),
+      ),
+      this.apps.mutedPairs(
+        summaries.flatMap((s) =>
+          s.senders.flatMap((x) => (x.appId ? [{ userId: s.userId, appId: x.appId }] : [])),
+        ),
+      ),
+    ]);
+    const now = Date.now();
+    const told = summaries.map((summary) => {
+      const mine = settings.get(summary.userId)!;
+      const silenced =
+        summary.muted || (mine.doNotDisturbUntil?.getTime() ?? 0) > now || active.has(summary.userId);
+      const audible = silenced
+        ? []
+        : summary.senders.filter(
+            (s) =>
+              !(s.senderId && blocked.has(`${summary.userId}:${s.senderId}`)) &&
+              !(s.appId && mutedApps.has(`${summary.userId}:${s.appId}`)),
+          );
+      return { summary, settings: mine, audible, seq: Math.max(0, ...audible.map((s) => s.lastSeq)) };
+    });
+    const notifications = await this.compose(told.filter((t) => t.audible.length > 0));
+    const subscriptions = await this.subscriptions.ofUsers([
+      ...new Set([...notifications.keys()].map((k) => k.split(':')[0]!)),
+    ]);
     const jobs: NewJob<PushJob | WebhookJob>[] = [];
-    if (notification) {
-      for (const s of await this.subscriptions.ofUser(userId)) {
-        if (this.providers.configured(s.kind))
-          jobs.push({ queue: 'push', data: { subscriptionId: s.id, notification } });
+    for (const [key, notification] of notifications) {
+      const userId = key.split(':')[0]!;
+      for (const s of subscriptions) {
+        if (s.userId === userId && this.providers.configured(s.kind))
+          jobs.push({ queue: 'push', data: { subscriptionId: s.id, forUser: userId, notification } });
       }
       if (this.webhook.configured) jobs.push({ queue: 'webhook', data: { userId, notification } });
     }
-    const moved = await this.db.transaction(async (tx) => {
-      if (!(await this.state.advance(tx, userId, conversationId, from, covered))) return false;
-      await this.queue.add(jobs, tx);
-      return true;
+    const moves = told.map(({ summary }) => ({
+      userId: summary.userId,
+      conversationId: summary.ref.id,
+      from: markOf(summary.userId, summary.ref.id),
+      to: Math.max(...summary.senders.map((s) => s.lastSeq)),
+    }));
+    await this.db.transaction(async (tx) => {
+      const moved = await this.state.advanceAll(tx, moves);
+      // A window another job told meanwhile is given up with its deliveries.
+      await this.queue.add(
+        jobs.filter((j) => moved.has(`${userOf(j.data)}:${j.data.notification.conversationId}`)),
+        tx,
+      );
     });
-    if (moved) for (const queue of new Set(jobs.map((j) => j.queue))) this.queue.wake(queue);
+    for (const queue of new Set(jobs.map((j) => j.queue))) this.queue.wake(queue);
   }
 
-  /** Nothing at all: the conversation is muted, the user is in do-not-disturb, or watching. */
-  private async silenced(userId: string, summary: UnreadSummary, settings: Settings): Promise<boolean> {
-    if (summary.muted) return true;
-    if (settings.doNotDisturbUntil && settings.doNotDisturbUntil.getTime() > Date.now()) return true;
-    return (await this.active.among([userId])).has(userId);
-  }
-
-  /** The senders the user wants to hear from: not blocked (either way), not an app they muted. */
-  private async audible(
-    userId: string,
-    senders: UnreadSummary['senders'],
-  ): Promise<UnreadSummary['senders']> {
-    const out: UnreadSummary['senders'] = [];
-    for (const s of senders) {
-      if (s.senderId && (await this.blocks.isBlockedEitherWay(userId, s.senderId))) continue;
-      if (s.appId && (await this.apps.isMuted(userId, s.appId))) continue;
-      out.push(s);
+  /** The notification of each window worth telling, keyed `userId:conversationId`. */
+  private async compose(
+    windows: { summary: UnreadSummary; settings: Settings; audible: UnreadSummary['senders']; seq: number }[],
+  ): Promise<Map<string, Notification>> {
+    const latest = new Map(
+      (
+        await this.messages.atSeqs(windows.map((w) => ({ conversationId: w.summary.ref.id, seq: w.seq })))
+      ).map((m) => [`${m.conversationId}:${m.seq}`, m]),
+    );
+    const senderIds = [...new Set([...latest.values()].flatMap((m) => (m.senderId ? [m.senderId] : [])))];
+    const names = new Map((await this.users.findMany(senderIds)).map((u) => [u.id, u.displayName]));
+    const out = new Map<string, Notification>();
+    for (const { summary, settings, audible, seq } of windows) {
+      const message = latest.get(`${summary.ref.id}:${seq}`);
+      if (!message) continue;
+      const sender = message.senderId ? names.get(message.senderId) : undefined;
+      out.set(`${summary.userId}:${summary.ref.id}`, {
+        type: 'message',
+        conversationId: summary.ref.id,
+        messageId: message.id,
+        seq,
+        count: audible.reduce((n, s) => n + s.count, 0),
+        title: (summary.ref.type === 'direct' ? sender : (summary.title ?? sender)) ?? 'Relay',
+        body: settings.showPreviews ? preview(message.body, message.attachments.length) : 'New message',
+      });
     }
     return out;
   }
-
-  private async compose(
-    summary: UnreadSummary,
-    told: UnreadSummary['senders'],
-    settings: Settings,
-  ): Promise<Notification | null> {
-    const seq = Math.max(...told.map((s) => s.lastSeq));
-    const [latest] = await this.messages.range(summary.ref.id, { afterSeq: seq - 1, limit: 1 });
-    if (!latest || latest.seq !== seq) return null;
-    const sender = latest.senderId ? (await this.users.findMany([latest.senderId]))[0] : undefined;
-    const title =
-      (summary.ref.type === 'direct' ? sender?.displayName : (summary.title ?? sender?.displayName)) ??
-      'Relay';
-    return {
-      type: 'message',
-      conversationId: summary.ref.id,
-      messageId: latest.id,
-      seq,
-      count: told.reduce((n, s) => n + s.count, 0),
-      title,
-      body: settings.showPreviews ? preview(latest.body, latest.attachments.length) : 'New message',
-    };
-  }
 }
+
+const userOf = (job: PushJob | WebhookJob): string => ('userId' in job ? job.userId : job.forUser);
 
 /** At most 100 characters (code points) of the text, or what the message carries. */
 export function preview(body: string, attachments: number): string {

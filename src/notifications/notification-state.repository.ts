@@ -7,6 +7,13 @@ export type Settings = Pick<NotificationSettings, 'showPreviews' | 'doNotDisturb
 
 export const DEFAULT_SETTINGS: Settings = { showPreviews: true, doNotDisturbUntil: null };
 
+export interface MarkMove {
+  userId: string;
+  conversationId: string;
+  from: number;
+  to: number;
+}
+
 /** The SQL of users' notification settings, how far each user was told, and the server's push keys. */
 @Injectable()
 export class NotificationStateRepository {
@@ -46,30 +53,55 @@ export class NotificationStateRepository {
     return row!;
   }
 
-  /** The seq a user was last told about in a conversation (0: never). */
-  async notifiedSeq(userId: string, conversationId: string): Promise<number> {
-    const [row] = await queryRows<{ seq: string }>(
+  /** Settings of these users (the defaults for those without a row). */
+  async settingsOf(userIds: string[]): Promise<Map<string, Settings>> {
+    const rows = await queryRows<Settings & { userId: string }>(
       this.db,
-      'SELECT notified_seq AS seq FROM notification_marks WHERE user_id = $1 AND conversation_id = $2',
-      [userId, conversationId],
+      `SELECT user_id AS "userId", show_previews AS "showPreviews", do_not_disturb_until AS "doNotDisturbUntil"
+         FROM notification_settings WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
     );
-    return Number(row?.seq ?? 0);
+    const out = new Map(userIds.map((id) => [id, DEFAULT_SETTINGS]));
+    for (const { userId, ...settings } of rows) out.set(userId, settings);
+    return out;
+  }
+
+  /** How far each user was told of each conversation, keyed `userId:conversationId` (absent: 0). */
+  async marksOf(pairs: { userId: string; conversationId: string }[]): Promise<Map<string, number>> {
+    const rows = await queryRows<{ user_id: string; conversation_id: string; seq: string }>(
+      this.db,
+      `SELECT n.user_id, n.conversation_id, n.notified_seq AS seq FROM notification_marks n
+         JOIN unnest($1::uuid[], $2::uuid[]) AS p(user_id, conversation_id)
+           ON p.user_id = n.user_id AND p.conversation_id = n.conversation_id`,
+      [pairs.map((p) => p.userId), pairs.map((p) => p.conversationId)],
+    );
+    return new Map(rows.map((r) => [`${r.user_id}:${r.conversation_id}`, Number(r.seq)]));
   }
 
   /**
-   * Moves the mark from `from` to `to`, only if nobody moved it meanwhile (another node's job for
-   * the same window): false then, and the caller gives up its notification.
+   * Moves marks from `from` to `to`, each only if nobody moved it meanwhile (another node's job for
+   * the same window). Returns the keys (`userId:conversationId`) moved; the others are given up.
    */
-  async advance(tx: Db, userId: string, conversationId: string, from: number, to: number): Promise<boolean> {
-    const rows = await queryRows(
+  async advanceAll(tx: Db, moves: MarkMove[]): Promise<Set<string>> {
+    if (moves.length === 0) return new Set();
+    const rows = await queryRows<{ user_id: string; conversation_id: string }>(
       tx,
-      `INSERT INTO notification_marks AS n (user_id, conversation_id, notified_seq) VALUES ($1, $2, $4)
-       ON CONFLICT (user_id, conversation_id) DO UPDATE SET notified_seq = $4
-        WHERE n.notified_seq = $3
-       RETURNING 1`,
-      [userId, conversationId, from, to],
+      `INSERT INTO notification_marks AS n (user_id, conversation_id, notified_seq)
+       SELECT user_id, conversation_id, to_seq
+         FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[]) AS m(user_id, conversation_id, from_seq, to_seq)
+       ON CONFLICT (user_id, conversation_id) DO UPDATE SET notified_seq = EXCLUDED.notified_seq
+        WHERE n.notified_seq = (
+          SELECT m.from_seq FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS m(user_id, conversation_id, from_seq)
+           WHERE m.user_id = n.user_id AND m.conversation_id = n.conversation_id)
+       RETURNING user_id, conversation_id`,
+      [
+        moves.map((m) => m.userId),
+        moves.map((m) => m.conversationId),
+        moves.map((m) => m.from),
+        moves.map((m) => m.to),
+      ],
     );
-    return rows.length > 0;
+    return new Set(rows.map((r) => `${r.user_id}:${r.conversation_id}`));
   }
 
   /** The key pair stored under `name`, created from `generate` by the first node that asks. */

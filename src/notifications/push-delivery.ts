@@ -54,7 +54,8 @@ export class PushDelivery implements OnModuleInit {
 
   private async push(job: ClaimedJob<PushJob>): Promise<void> {
     const subscription = await this.subscriptions.byId(job.data.subscriptionId);
-    if (!subscription) return; // Unsubscribed meanwhile.
+    // Unsubscribed meanwhile, or the device now belongs to someone else: not theirs to read.
+    if (!subscription || subscription.userId !== job.data.forUser) return;
     const provider = this.providers.of(subscription.kind);
     const outcome = await this.attempt(subscription.kind, () =>
       provider.send(subscription, { ...job.data.notification, jobId: job.id }),

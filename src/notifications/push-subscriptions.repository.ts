@@ -57,11 +57,13 @@ export class PushSubscriptionsRepository {
     );
   }
 
-  ofUser(userId: string): Promise<PushSubscription[]> {
+  /** The subscriptions of these users. */
+  ofUsers(userIds: string[]): Promise<PushSubscription[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
     return queryRows<PushSubscription>(
       this.db,
-      `SELECT ${COLUMNS} FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at, id LIMIT 100`,
-      [userId],
+      `SELECT ${COLUMNS} FROM push_subscriptions WHERE user_id = ANY($1::uuid[]) ORDER BY created_at, id`,
+      [userIds],
     );
   }
 

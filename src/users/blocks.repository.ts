@@ -60,6 +60,19 @@ export class BlocksRepository {
     }));
   }
 
+  /** Of these pairs, those where either user has blocked the other (as `a:b`, in the order given). */
+  async eitherWayAmong(pairs: [string, string][]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const rows = await queryRows<{ a: string; b: string }>(
+      this.db,
+      `SELECT p.a, p.b FROM unnest($1::uuid[], $2::uuid[]) AS p(a, b)
+        WHERE EXISTS (SELECT 1 FROM blocks
+                       WHERE (blocker_id = p.a AND blocked_id = p.b) OR (blocker_id = p.b AND blocked_id = p.a))`,
+      [pairs.map(([a]) => a), pairs.map(([, b]) => b)],
+    );
+    return new Set(rows.map((r) => `${r.a}:${r.b}`));
+  }
+
   /** True when either user has blocked the other. */
   async eitherWay(a: string, b: string): Promise<boolean> {
     const rows = await queryRows<unknown>(
