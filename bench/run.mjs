@@ -16,6 +16,7 @@
 import { fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,7 +44,7 @@ const PARAMS = quick
       idle: { users: 30, sockets: 300 },
       storm: { users: 30, clients: 200, missed: 10 },
       read: { clients: 10, history: 200, stepMs: 1500 },
-      offline: { members: 100, groups: 2, rates: [50, 200], stepMs: 2000 },
+      offline: { members: 100, groups: 2, rates: [50, 200], stepMs: 3000 },
     }
   : {
       direct: {
@@ -56,7 +57,7 @@ const PARAMS = quick
       idle: { users: 1000, sockets: 10_000 },
       storm: { users: 200, clients: 2000, missed: 20 },
       read: { clients: 20, history: 2000, stepMs: 5000 },
-      offline: { members: 200, groups: 5, rates: [50, 100, 200, 400, 800], stepMs: 5000 },
+      offline: { members: 200, groups: 5, rates: [50, 100, 200, 400, 800], stepMs: 10_000 },
     };
 const scenarios = (args.get('scenarios') ?? Object.keys(PARAMS).join(',')).split(',');
 // Overrides for every chosen scenario, e.g. --rates=1000,2000 --stepMs=10000 --clients=100
@@ -138,7 +139,36 @@ function startFlags() {
   return /node ((?:--\S+ )*)dist\/main\.js/.exec(scripts.start)?.[1].trim().split(' ').filter(Boolean) ?? [];
 }
 
+/**
+ * The host system's end of Relay's notification webhook: Relay tells it of every notification
+ * (what a product with offline members would have configured), so the benchmark pays for the
+ * whole path, from the window to the delivery.
+ */
+async function startWebhookReceiver() {
+  const receiver = { posts: 0, url: '' };
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      receiver.posts++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${server.address().port}/relay-notifications`;
+  receiver.close = () => new Promise((resolve) => server.close(resolve));
+  return receiver;
+}
+const webhook = await startWebhookReceiver();
+
+/**
+ * `relay-quiet` is Relay with a notification window of a day: offline members get one window
+ * each at the first message, then none, so the offline scenario runs without notification work.
+ */
+const QUIET = { NOTIFY_DELAY_MS: String(86_400_000) };
+
 async function startServer(kind) {
+  const quiet = kind === 'relay-quiet';
+  if (quiet) kind = 'relay';
   const port = await freePort();
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const nodeArgs = kind === 'relay' ? [...startFlags(), ...extra] : extra;
@@ -167,6 +197,9 @@ async function startServer(kind) {
         RATE_LIMIT_SOCKET_EVENTS_PER_10S: '10000000',
         RATE_LIMIT_REGISTRATIONS_PER_MIN: '0',
         RATE_LIMIT_LOGINS_PER_IP_PER_MIN: '0',
+        NOTIFICATION_WEBHOOK_URL: webhook.url,
+        NOTIFICATION_WEBHOOK_SECRET: randomUUID(),
+        ...(quiet ? QUIET : {}),
         ...(database.url ? { DATABASE_URL: database.url } : {}),
         ...(process.env.REDIS_URL
           ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `bench:${randomUUID()}:` }
@@ -229,7 +262,7 @@ function progress(kind, scenario, rate, step, cpu, rss) {
 }
 
 /** One server under every scenario. */
-async function measure(kind) {
+async function measure(kind, scenarios) {
   const server = await startServer(kind);
   const generator = fork(join(here, 'load.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // PostgreSQL forks a process per connection: look them up at every step.
@@ -263,7 +296,7 @@ async function measure(kind) {
     const measured = new Map();
     generator.on('message', (m) => {
       if (m.event === 'step-begin') {
-        backing = kind === 'relay' ? backingSince() : new Map();
+        backing = kind !== 'bare' ? backingSince() : new Map();
         edge = { cpu: cpuUs(server.pid), kernel: cpuUs(server.pid, true), rss: rssMb(server.pid) };
       } else if (m.event === 'step-end') {
         const cpu = cpuUs(server.pid) - edge.cpu;
@@ -284,10 +317,12 @@ async function measure(kind) {
       }
     });
     for (const scenario of scenarios) {
+      const postsBefore = webhook.posts;
       generator.send({ cmd: 'run', scenario, params: PARAMS[scenario] });
       const { result } = await waitFor((m) => m.event === 'result' && m.scenario === scenario);
       for (const step of result.steps ?? []) Object.assign(step, measured.get(`${scenario}:${step.rate}`));
       if (!result.steps) Object.assign(result, measured.get(`${scenario}:${result.clients}`));
+      if (kind !== 'bare') result.webhookPosts = webhook.posts - postsBefore;
       if (scenario === 'idle') {
         result.rssBeforeMb = marks['idle-before'];
         result.rssAfterMb = marks['idle-after'];
@@ -325,7 +360,10 @@ async function main() {
   const all = [];
   for (let run = 1; run <= runs; run++) {
     const measured = {};
-    for (const kind of targets) measured[kind] = await measure(kind);
+    for (const kind of targets) measured[kind] = await measure(kind, scenarios);
+    // The offline scenario once more, on a Relay without notification work, for comparison.
+    if (targets.includes('relay') && scenarios.includes('offline'))
+      measured['relay-quiet'] = await measure('relay-quiet', ['offline']);
     all.push(measured);
   }
   const machine = {
@@ -351,6 +389,7 @@ async function main() {
   writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
   writeFileSync(`${base}.svg`, chart(report));
   process.stdout.write(`\n${report.summary}\nwritten: ${base}.json, ${base}.svg\n`);
+  await webhook.close();
 }
 
 main().catch((error) => {

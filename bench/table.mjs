@@ -111,17 +111,18 @@ export function table(report, median) {
     );
     const offline = (m('relay', (s) => s.offline?.members ?? null) ?? 2) - 2;
     const rates = [...new Set((runs[0].relay?.scenarios.offline?.steps ?? []).map((x) => x.rate))];
+    const at = (kind, rate, key) =>
+      m(kind, (s) => s.offline?.steps?.find((x) => x.rate === rate)?.ackMs?.[key] ?? null);
     for (const rate of rates) {
-      const ackP99 = (kind, key) =>
-        m(kind, (s) => s.offline?.[key]?.find((x) => x.rate === rate)?.ackMs?.p99 ?? null);
       rows.push(
-        `| offline group | ack p99 at ${rate}/s, Relay: without / with ${offline} offline members (ms) | ${fmt(ackP99('bare', 'steps'), 1)} | ${fmt(ackP99('relay', 'control'), 1)} / ${fmt(ackP99('relay', 'steps'), 1)} | – |`,
+        `| offline group | ack p50/p99 at ${rate}/s, Relay: notifications off / on for ${offline} offline members (ms) | ${fmt(at('bare', rate, 'p50'), 1)}/${fmt(at('bare', rate, 'p99'), 1)} | ${fmt(at('relay-quiet', rate, 'p50'), 1)}/${fmt(at('relay-quiet', rate, 'p99'), 1)} / ${fmt(at('relay', rate, 'p50'), 1)}/${fmt(at('relay', rate, 'p99'), 1)} | – |`,
       );
     }
     const jobs = m('relay', (s) => s.offline?.notifyJobs ?? null);
+    const posts = m('relay', (s) => s.offline?.webhookPosts ?? null);
     const drain = m('relay', (s) => s.offline?.notifyDrainMs ?? null);
     rows.push(
-      `| offline group | notify jobs made, drained ... ms after the last step | – | ${fmt(jobs)}, ${fmt(drain)} | – |`,
+      `| offline group | notify jobs run / webhook notifications / all done … ms after the last step | – | ${fmt(jobs)} / ${fmt(posts)} / ${fmt(drain)} | – |`,
     );
   }
   const idle = (k) => median(runs.map((r) => r[k]?.idleRssMb ?? null));

@@ -32,7 +32,30 @@ export type JobCounts = Record<
 >;
 
 const POLL_MS = 500;
-const BATCH = 25;
+const BATCH = 50;
+/** Deliveries of one batch in flight at once: the work of a burst of windows is spread, not piled up. */
+const CONCURRENCY = 8;
+
+/** Runs `fn` over the items, at most `limit` at a time; the outcomes in the items' order. */
+async function settledWithin<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<PromiseSettledResult<void>[]> {
+  const out = new Array<PromiseSettledResult<void>>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!).then(
+        (): PromiseFulfilledResult<void> => ({ status: 'fulfilled', value: undefined }),
+        (reason: unknown): PromiseRejectedResult => ({ status: 'rejected', reason }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
 
 /**
  * Durable jobs in PostgreSQL through pg-boss: they survive restarts, a job claimed by a process
@@ -118,7 +141,14 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
   consume<T>(queue: QueueName, handle: (job: ClaimedJob<T>) => Promise<void>): void {
     this.loops.push(
       this.loop<T>(queue, async (jobs) => {
-        await Promise.all(jobs.map((job) => this.settle(queue, [job], () => handle(job))));
+        const outcomes = await settledWithin(jobs, CONCURRENCY, handle);
+        const done = jobs.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+        await this.settle(queue, done, () => Promise.resolve());
+        const failed = outcomes.flatMap((o, i) =>
+          o.status === 'rejected' ? [{ job: jobs[i]!, error: o.reason as unknown }] : [],
+        );
+        for (const { job, error } of failed)
+          await this.settle(queue, [job], () => Promise.reject(error as Error));
       }),
     );
   }
@@ -157,12 +187,15 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
       } catch (error) {
         this.logger.warn(`job queue ${queue}: ${(error as Error).message}`);
       }
+      // A full batch: more are due; let the node's other work (sends) go first, then go on.
       if (claimed < BATCH) await this.pause(queue);
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
   /** Runs the work of claimed jobs, then completes them, or fails them (to be retried) on an error. */
   private async settle<T>(queue: QueueName, jobs: ClaimedJob<T>[], work: () => Promise<void>): Promise<void> {
+    if (jobs.length === 0) return;
     const boss = this.started();
     const ids = jobs.map((j) => j.id);
     try {
