@@ -132,7 +132,11 @@ class Target {
     let pending = 0;
     for (const queue of ['notify', 'push', 'webhook'])
       for (const state of ['created', 'retry', 'active']) pending += count(queue, state);
-    return { completed: count('notify', 'completed'), pending };
+    const completed = Number(
+      /relay_notification_jobs_finished_total\{queue="notify",outcome="completed"\} (\d+)/.exec(text)?.[1] ??
+        0,
+    );
+    return { completed, pending };
   }
 
   connectAll(entries) {

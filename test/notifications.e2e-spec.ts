@@ -584,7 +584,12 @@ describe('notifications: subscriptions, decisions, Web Push, APNs, FCM and the w
       expect(new Set(received.map((r) => JSON.parse(r.body.toString()).userId)).size).toBe(199);
       expect(hook.received.length - before).toBe(199);
       const metrics = await t.http.get('/metrics').expect(200);
-      expect(metrics.text).toMatch(/relay_notification_jobs\{queue="webhook",state="completed"\} \d+/);
+      const finished =
+        /relay_notification_jobs_finished_total\{queue="webhook",outcome="completed"\} (\d+)/.exec(
+          metrics.text,
+        );
+      expect(Number(finished?.[1])).toBeGreaterThanOrEqual(199);
+      expect(metrics.text).toMatch(/relay_notification_jobs\{queue="notify",state="created"\} \d+/);
       expect(metrics.text).toMatch(
         /relay_push_duration_seconds_count\{provider="webhook",outcome="delivered"\} \d+/,
       );

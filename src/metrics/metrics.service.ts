@@ -48,9 +48,22 @@ export class MetricsService {
         this.set(presence.localSocketCount());
       },
     });
+    new Counter({
+      name: 'relay_notification_jobs_finished_total',
+      help: 'Notification jobs this node finished, by queue and outcome (retried: failed, tried again later)',
+      labelNames: ['queue', 'outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const queue of QUEUES) {
+          const finished: Record<string, number> = jobs.finished[queue];
+          for (const [outcome, n] of Object.entries(finished)) this.inc({ queue, outcome }, n);
+        }
+      },
+    });
     new Gauge({
       name: 'relay_notification_jobs',
-      help: 'Notification jobs by queue (notify, push, webhook) and state',
+      help: 'Notification jobs waiting or running, by queue (notify, push, webhook) and state (created, retry, active)',
       labelNames: ['queue', 'state'] as const,
       registers: [this.registry],
       async collect() {

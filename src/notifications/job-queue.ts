@@ -26,13 +26,20 @@ export interface ClaimedJob<T> {
   attempt: number;
 }
 
-export type JobCounts = Record<
-  QueueName,
-  Record<'created' | 'retry' | 'active' | 'completed' | 'failed', number>
->;
+/** Jobs waiting or running, by queue and state. */
+export type JobCounts = Record<QueueName, Record<'created' | 'retry' | 'active', number>>;
 
-const POLL_MS = 500;
+/** Jobs this node finished, by queue and how (retried: failed, to be tried again). */
+export type FinishedCounts = Record<QueueName, Record<'completed' | 'retried' | 'failed', number>>;
+
+/**
+ * How often an idle consumer looks for due jobs. Jobs this node adds wake its consumers at once
+ * (and windows at their close), so polling is what notices other nodes' jobs and retries.
+ */
+const POLL_MS = 2000;
 const BATCH = 50;
+/** A job is due when its start time is past in the database's clock: wake a little after it. */
+const WAKE_MARGIN_MS = 50;
 /** Deliveries of one batch in flight at once: the work of a burst of windows is spread, not piled up. */
 const CONCURRENCY = 8;
 
@@ -71,6 +78,9 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
   private readonly loops: Promise<void>[] = [];
   private readonly wakers = new Map<QueueName, () => void>();
   private stopping = false;
+  private readonly done = Object.fromEntries(
+    QUEUES.map((q) => [q, { completed: 0, retried: 0, failed: 0 }]),
+  ) as FinishedCounts;
 
   constructor(
     private readonly db: DataSource,
@@ -92,7 +102,7 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
       retryDelay: retryDelaySeconds,
       retryBackoff: true,
       retentionDays: 1,
-      archiveCompletedAfterSeconds: 3600,
+      archiveCompletedAfterSeconds: 900,
       deleteAfterDays: 1,
     });
     boss.on('error', (error: Error) => this.logger.warn(`job queue: ${error.message}`));
@@ -161,19 +171,31 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     this.loops.push(this.loop<T>(queue, (jobs) => this.settle(queue, jobs, () => handle(jobs))));
   }
 
-  /** Jobs by queue and state (for metrics; finished jobs count until they are archived). */
+  /** Jobs waiting or running, by queue and state (finished ones are not scanned). */
   async counts(): Promise<JobCounts> {
     const rows = await queryRows<{ name: string; state: string; n: number }>(
       this.db,
-      'SELECT name, state::text AS state, count(*)::int AS n FROM pgboss.job GROUP BY name, state',
+      `SELECT name, state::text AS state, count(*)::int AS n FROM pgboss.job
+        WHERE state < 'completed' GROUP BY name, state`,
     );
     const out = {} as JobCounts;
-    for (const name of QUEUES) out[name] = { created: 0, retry: 0, active: 0, completed: 0, failed: 0 };
+    for (const name of QUEUES) out[name] = { created: 0, retry: 0, active: 0 };
     for (const r of rows) {
       const queue = out[r.name as QueueName] as Record<string, number> | undefined;
       if (queue && r.state in queue) queue[r.state] = r.n;
     }
     return out;
+  }
+
+  /** Jobs this node finished since it started. */
+  get finished(): FinishedCounts {
+    return this.done;
+  }
+
+  /** Wakes a queue's consumer at a time (a window closing), unless the node stops first. */
+  wakeAt(queue: QueueName, at: Date): void {
+    const timer = setTimeout(() => this.wake(queue), Math.max(0, at.getTime() - Date.now()) + WAKE_MARGIN_MS);
+    timer.unref();
   }
 
   private async loop<T>(queue: QueueName, run: (jobs: ClaimedJob<T>[]) => Promise<void>): Promise<void> {
@@ -201,11 +223,14 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
     try {
       await work();
       await boss.complete(queue, ids);
+      this.done[queue].completed += ids.length;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await Promise.all(ids.map((id) => boss.fail(queue, id, { message }))).catch((e: Error) =>
         this.logger.warn(e.message),
       );
+      for (const job of jobs)
+        this.done[queue][job.attempt >= this.config.notifications.maxAttempts ? 'failed' : 'retried']++;
     }
   }
 

@@ -97,6 +97,7 @@ export class NotificationPlanner implements OnModuleInit, OnApplicationShutdown 
     }
     try {
       await this.queue.add(jobs);
+      if (jobs.length > 0) this.queue.wakeAt('notify', new Date(closesAt));
     } catch (error) {
       // No job, no window: the next message tries again.
       for (const job of jobs) this.windows.delete(job.singletonKey!);
