@@ -583,12 +583,20 @@ describe('notifications: subscriptions, decisions, Web Push, APNs, FCM and the w
       const received = await hook.waitFor(199, (r) => ids.has(JSON.parse(r.body.toString()).userId), 30_000);
       expect(new Set(received.map((r) => JSON.parse(r.body.toString()).userId)).size).toBe(199);
       expect(hook.received.length - before).toBe(199);
-      const metrics = await t.http.get('/metrics').expect(200);
-      const finished =
-        /relay_notification_jobs_finished_total\{queue="webhook",outcome="completed"\} (\d+)/.exec(
-          metrics.text,
+      // Each job is marked done just after its POST was answered: wait for the count to catch up.
+      const finished = async () => {
+        const text = (await t.http.get('/metrics').expect(200)).text;
+        const m = /relay_notification_jobs_finished_total\{queue="webhook",outcome="completed"\} (\d+)/.exec(
+          text,
         );
-      expect(Number(finished?.[1])).toBeGreaterThanOrEqual(199);
+        return { text, completed: Number(m?.[1] ?? 0) };
+      };
+      let metrics = await finished();
+      for (let i = 0; metrics.completed < 199 && i < 50; i++) {
+        await settle(100);
+        metrics = await finished();
+      }
+      expect(metrics.completed).toBeGreaterThanOrEqual(199);
       expect(metrics.text).toMatch(/relay_notification_jobs\{queue="notify",state="created"\} \d+/);
       expect(metrics.text).toMatch(
         /relay_push_duration_seconds_count\{provider="webhook",outcome="delivered"\} \d+/,
