@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser } from './support/factories.js';
+import { WebhookReceiver } from './support/push-receivers.js';
 import { call, connect, record, settle, until, waitFor } from './support/sockets.js';
 
 /**
@@ -15,6 +16,7 @@ const withRedis = process.env.REDIS_URL && process.env.DATABASE_URL ? describe :
 withRedis('several nodes behind Redis', () => {
   let node1: TestApp;
   let node2: TestApp;
+  let hook: WebhookReceiver;
   const sockets: Socket[] = [];
   const on = async (node: TestApp, token: string) => {
     const s = await connect(node, token);
@@ -23,7 +25,13 @@ withRedis('several nodes behind Redis', () => {
   };
 
   beforeAll(async () => {
-    const shared = { REDIS_PREFIX: `relay-mn:${randomUUID()}:` };
+    hook = await WebhookReceiver.start();
+    const shared = {
+      REDIS_PREFIX: `relay-mn:${randomUUID()}:`,
+      NOTIFY_DELAY_MS: '300',
+      NOTIFICATION_WEBHOOK_URL: hook.url,
+      NOTIFICATION_WEBHOOK_SECRET: 'webhook-secret-0123456789',
+    };
     node1 = await startApp(shared);
     node2 = await startApp(shared);
   });
@@ -31,6 +39,7 @@ withRedis('several nodes behind Redis', () => {
     for (const s of sockets) s.close();
     await node1?.close();
     await node2?.close();
+    await hook?.close();
     await releaseTestDatabase();
   });
 
@@ -179,5 +188,26 @@ withRedis('several nodes behind Redis', () => {
     expect(await send('after the unblock')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     await befriend(node1, a, b);
     expect((await send('friends again')).ok).toBe(true);
+  });
+
+  it('a user active on another node is not notified; one whose socket there is inactive is', async () => {
+    const a = await registerUser(node1);
+    const [watching, away] = [await registerUser(node2), await registerUser(node2)];
+    await befriend(node1, a, watching);
+    await befriend(node1, a, away);
+    await on(node2, watching.accessToken);
+    const awaySocket = await on(node2, away.accessToken);
+    expect((await call(awaySocket, 'session:state', { state: 'inactive' })).ok).toBe(true);
+    for (const to of [watching, away])
+      await node1.http
+        .post('/api/v1/messages')
+        .set(...bearer(a))
+        .send({ to: { type: 'user', id: to.id }, body: 'across nodes' })
+        .expect(201);
+    const userOf = (r: { body: Buffer }) => (JSON.parse(r.body.toString()) as { userId: string }).userId;
+    await hook.waitFor(1, (r) => userOf(r) === away.id);
+    await settle(1500);
+    expect(hook.received.filter((r) => userOf(r) === watching.id)).toHaveLength(0);
+    expect(hook.received.filter((r) => userOf(r) === away.id)).toHaveLength(1);
   });
 });

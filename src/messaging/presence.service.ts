@@ -98,6 +98,12 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     return out;
   }
 
+  /** The sessions of a user's sockets on this node (no round trip; other nodes' sockets are not seen). */
+  localSessions(userId: string): string[] {
+    const sockets = this.local.get(userId);
+    return sockets ? [...new Set(sockets.values())] : [];
+  }
+
   /** Users with a live socket and live sockets, across all nodes (an admin statistic: scans Redis). */
   async totals(): Promise<{ onlineUsers: number; sockets: number }> {
     const client = this.redis.client;

@@ -43,9 +43,25 @@ export class ActiveUsers implements OnModuleInit {
     await this.bus.publish(BUS_CHANNEL, { sessionId: event.sessionId }).catch(() => undefined);
   }
 
-  /** Of these users, those with a connected session in state active. */
+  /** Of these users, those with a connected session in state active, on any node. */
   async among(userIds: string[]): Promise<Set<string>> {
-    const connected = await this.presence.connectedSessions(userIds);
+    return this.activeOf(await this.presence.connectedSessions(userIds));
+  }
+
+  /**
+   * Of these users, those with a socket on this node whose session is active: no round trip to
+   * Redis (the send path's planning uses it; users on other nodes are decided when the window closes).
+   */
+  async here(userIds: string[]): Promise<Set<string>> {
+    const connected = new Map<string, string[]>();
+    for (const id of userIds) {
+      const sessions = this.presence.localSessions(id);
+      if (sessions.length > 0) connected.set(id, sessions);
+    }
+    return this.activeOf(connected);
+  }
+
+  private async activeOf(connected: Map<string, string[]>): Promise<Set<string>> {
     if (connected.size === 0) return new Set();
     const now = Date.now();
     const unknown = [...connected.values()].flat().filter((id) => !((this.states.get(id)?.until ?? 0) > now));

@@ -16,9 +16,10 @@ const MAX_PENDING = 50_000;
 
 /**
  * Opens notification windows. It listens to every committed message, off the send path: messages
- * are gathered per tick, the recipients without an active connected session are found for the
- * whole batch at once, and for each (user, conversation) without an open window one durable
- * `notify` job is added, due when the window (NOTIFY_DELAY_MS) closes. The decision itself
+ * are gathered per tick; recipients with an active session on this node are passed over (from
+ * memory, no round trip), and for each other (user, conversation) without an open window one
+ * durable `notify` job is added, due when the window (NOTIFY_DELAY_MS) closes. Users on other
+ * nodes are looked up then, once per window rather than once per message. The decision itself
  * (muted? read meanwhile? which messages?) is made by that job, from the database.
  */
 @Injectable()
@@ -87,7 +88,8 @@ export class NotificationPlanner implements OnModuleInit, OnApplicationShutdown 
       }
     }
     if (pairs.size === 0) return;
-    const active = await this.active.among([...new Set([...pairs.values()].map((p) => p.userId))]);
+    // Users active on this node need no window; the others are decided when theirs closes.
+    const active = await this.active.here([...new Set([...pairs.values()].map((p) => p.userId))]);
     const closesAt = Date.now() + this.config.notifications.delayMs;
     const jobs: NewJob<NotifyJob>[] = [];
     for (const [key, pair] of pairs) {
