@@ -111,4 +111,19 @@ describe.each([
     expect(payload).toMatchObject({ count: 2, body: 'two', seq: 2 });
     await server.close();
   }, 90_000);
+
+  it('a delivery that keeps failing stops after NOTIFY_MAX_ATTEMPTS and is counted failed', async () => {
+    const env = { ...target(), ...baseEnv(200), NOTIFY_MAX_ATTEMPTS: '2' };
+    const server = await start(env);
+    const { a, b, sub } = await setup(server);
+    webPush.answerNext(WebPushService.for(sub), { status: 500 }, { status: 502 }, { status: 503 });
+    await dm(server, a, b, 'never accepted');
+    await webPush.waitFor(2, WebPushService.for(sub), 20_000);
+    await settle(6000); // A third attempt would have come 2-4 s after the second.
+    expect(webPush.to(sub)).toHaveLength(2);
+    const metrics = (await server.http.get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/relay_notification_jobs_finished_total\{queue="push",outcome="failed"\} 1\b/);
+    expect(metrics).toMatch(/relay_notification_jobs_finished_total\{queue="push",outcome="retried"\} 1\b/);
+    await server.close();
+  }, 60_000);
 });
