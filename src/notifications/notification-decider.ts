@@ -22,7 +22,7 @@ export type Notification = Omit<PushContent, 'jobId'>;
 export interface PushJob {
   subscriptionId: string;
   /** Whose notification it is (the subscription may change hands before it is sent). */
-  forUser: string;
+  userId: string;
   notification: Notification;
 }
 
@@ -115,7 +115,7 @@ export class NotificationDecider implements OnModuleInit {
       const userId = key.split(':')[0]!;
       for (const s of subscriptions) {
         if (s.userId === userId && this.providers.configured(s.kind))
-          jobs.push({ queue: 'push', data: { subscriptionId: s.id, forUser: userId, notification } });
+          jobs.push({ queue: 'push', data: { subscriptionId: s.id, userId, notification } });
       }
       if (this.webhook.configured) jobs.push({ queue: 'webhook', data: { userId, notification } });
     }
@@ -129,7 +129,7 @@ export class NotificationDecider implements OnModuleInit {
       const moved = await this.state.advanceAll(tx, moves);
       // A window another job told meanwhile is given up with its deliveries.
       await this.queue.add(
-        jobs.filter((j) => moved.has(`${userOf(j.data)}:${j.data.notification.conversationId}`)),
+        jobs.filter((j) => moved.has(`${j.data.userId}:${j.data.notification.conversationId}`)),
         tx,
       );
     });
@@ -165,8 +165,6 @@ export class NotificationDecider implements OnModuleInit {
     return out;
   }
 }
-
-const userOf = (job: PushJob | WebhookJob): string => ('userId' in job ? job.userId : job.forUser);
 
 /** At most 100 characters (code points) of the text, or what the message carries. */
 export function preview(body: string, attachments: number): string {

@@ -55,7 +55,7 @@ export class PushDelivery implements OnModuleInit {
   private async push(job: ClaimedJob<PushJob>): Promise<void> {
     const subscription = await this.subscriptions.byId(job.data.subscriptionId);
     // Unsubscribed meanwhile, or the device now belongs to someone else: not theirs to read.
-    if (!subscription || subscription.userId !== job.data.forUser) return;
+    if (!subscription || subscription.userId !== job.data.userId) return;
     const provider = this.providers.of(subscription.kind);
     const outcome = await this.attempt(subscription.kind, () =>
       provider.send(subscription, { ...job.data.notification, jobId: job.id }),

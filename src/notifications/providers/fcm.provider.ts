@@ -3,7 +3,7 @@ import { importPKCS8, SignJWT } from 'jose';
 import { AppConfig } from '../../common/config/app-config.js';
 import {
   outcomeOfStatus,
-  PROVIDER_TIMEOUT_MS,
+  postTo,
   type PushContent,
   type PushOutcome,
   type PushProvider,
@@ -44,12 +44,13 @@ export class FcmProvider implements PushProvider {
       android: { ttl: '86400s', priority: 'high', collapse_key: content.conversationId },
       apns: { headers: { 'apns-expiration': String(Math.floor(Date.now() / 1000) + 86400) } },
     };
-    const response = await this.post(
+    const response = await postTo(
       `${fcm.endpoint}/v1/projects/${encodeURIComponent(fcm.projectId)}/messages:send`,
       {
         headers: { Authorization: `Bearer ${await this.accessToken()}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ message }),
       },
+      'FCM',
     );
     if (response.status === 401) {
       this.token = null;
@@ -78,34 +79,22 @@ export class FcmProvider implements PushProvider {
       .setIssuedAt()
       .setExpirationTime('1h')
       .sign(await importPKCS8(fcm.privateKey, 'RS256'));
-    const response = await this.post(fcm.tokenUrl, {
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-        assertion,
-      }).toString(),
-    });
+    const response = await postTo(
+      fcm.tokenUrl,
+      {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          assertion,
+        }).toString(),
+      },
+      'the FCM token endpoint',
+    );
     const body = (await response.json().catch(() => ({}))) as { access_token?: string; expires_in?: number };
     if (!response.ok || !body.access_token)
       throw new RetryableError(`FCM token endpoint answered ${response.status}`);
     const lifetime = Math.max(60, Number(body.expires_in ?? 3600));
     this.token = { value: body.access_token, until: Date.now() + (lifetime - 60) * 1000 };
     return this.token.value;
-  }
-
-  private async post(
-    url: string,
-    init: { headers: Record<string, string>; body: string },
-  ): Promise<Response> {
-    try {
-      return await fetch(url, {
-        method: 'POST',
-        ...init,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new RetryableError(`FCM unreachable: ${(error as Error).message}`);
-    }
   }
 }

@@ -55,3 +55,24 @@ export function outcomeOfStatus(status: number, what: string): PushOutcome {
     throw new RetryableError(`${what} answered ${status}`);
   return 'rejected';
 }
+
+/**
+ * One POST to a provider: never following a redirect (the server talks only to the address it
+ * was given), bounded by {@link PROVIDER_TIMEOUT_MS}; a network failure is worth retrying.
+ */
+export async function postTo(
+  url: string,
+  init: { headers: Record<string, string>; body: string | Buffer },
+  what: string,
+): Promise<Response> {
+  try {
+    return await fetch(url, {
+      method: 'POST',
+      ...init,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new RetryableError(`${what} unreachable: ${(error as Error).message}`);
+  }
+}

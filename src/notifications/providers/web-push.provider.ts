@@ -3,11 +3,11 @@ import webpush from 'web-push';
 import { VapidKeys } from '../vapid-keys.js';
 import {
   outcomeOfStatus,
-  PROVIDER_TIMEOUT_MS,
+  postTo,
   type PushContent,
+  type PushOutcome,
   type PushProvider,
   type PushTarget,
-  RetryableError,
 } from './push-provider.js';
 
 const TTL_SECONDS = 24 * 3600;
@@ -25,7 +25,7 @@ export class WebPushProvider implements PushProvider {
 
   constructor(private readonly vapid: VapidKeys) {}
 
-  async send(target: PushTarget, content: PushContent): Promise<ReturnType<typeof outcomeOfStatus>> {
+  async send(target: PushTarget, content: PushContent): Promise<PushOutcome> {
     const keys = this.vapid.current;
     const request = webpush.generateRequestDetails(
       { endpoint: target.address, keys: { p256dh: target.p256dh ?? '', auth: target.auth ?? '' } },
@@ -41,18 +41,7 @@ export class WebPushProvider implements PushProvider {
     const headers = Object.fromEntries(
       Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== 'content-length'),
     ) as Record<string, string>;
-    let response: Response;
-    try {
-      response = await fetch(request.endpoint, {
-        method: 'POST',
-        headers,
-        body: request.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new RetryableError(`push service unreachable: ${(error as Error).message}`);
-    }
+    const response = await postTo(request.endpoint, { headers, body: request.body }, 'the push service');
     await response.body?.cancel();
     return outcomeOfStatus(response.status, 'the push service');
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { AppConfig } from '../../common/config/app-config.js';
-import { PROVIDER_TIMEOUT_MS, RetryableError } from './push-provider.js';
+import { postTo, RetryableError } from './push-provider.js';
 
 /** What the webhook receives (DESIGN: Notifications). */
 export interface WebhookBody {
@@ -32,24 +32,19 @@ export class WebhookProvider {
     const { webhookUrl, webhookSecret } = this.config.notifications;
     if (!webhookUrl || !webhookSecret) return;
     const raw = JSON.stringify(body);
-    let status: number;
-    try {
-      const response = await fetch(webhookUrl, {
-        method: 'POST',
+    const response = await postTo(
+      webhookUrl,
+      {
         headers: {
           'Content-Type': 'application/json',
           'X-Relay-Job-Id': body.jobId,
           'X-Relay-Signature': signWebhookBody(webhookSecret, raw),
         },
         body: raw,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
-      });
-      status = response.status;
-      await response.body?.cancel();
-    } catch (error) {
-      throw new RetryableError(`webhook unreachable: ${(error as Error).message}`);
-    }
-    if (status < 200 || status >= 300) throw new RetryableError(`webhook answered ${status}`);
+      },
+      'the webhook',
+    );
+    await response.body?.cancel();
+    if (!response.ok) throw new RetryableError(`webhook answered ${response.status}`);
   }
 }
