@@ -165,6 +165,25 @@ describe('notifications: subscriptions, decisions, Web Push, APNs, FCM and the w
       expect(after.body.items.map((s: { kind: string }) => s.kind)).toEqual(['apns']);
     });
 
+    it('holds at most 50 subscriptions per user; registering one of them again still works', async () => {
+      const u = await registerUser(t);
+      const register = (token: string) =>
+        t.http
+          .post('/api/v1/push-subscriptions')
+          .set(...bearer(u))
+          .send({ kind: 'apns', token });
+      const tokens = Array.from({ length: 50 }, () => randomBytes(32).toString('hex'));
+      for (const token of tokens) await register(token).expect(201);
+      const refused = await register(randomBytes(32).toString('hex')).expect(429);
+      expect(refused.body.code).toBe('QUOTA_EXCEEDED');
+      await register(tokens[0]!).expect(200);
+      const page = await t.http
+        .get('/api/v1/push-subscriptions?limit=100')
+        .set(...bearer(u))
+        .expect(200);
+      expect(page.body.items).toHaveLength(50);
+    });
+
     it('serves the VAPID public key without a token, and pushes are signed with it', async () => {
       const res = await t.http.get('/api/v1/push/vapid-public-key').expect(200);
       expect(Buffer.from(res.body.publicKey, 'base64url')).toHaveLength(65);

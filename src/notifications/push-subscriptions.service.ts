@@ -29,14 +29,16 @@ export class PushSubscriptionsService {
     dto: CreatePushSubscriptionDto,
   ): Promise<{ subscription: PushSubscriptionDto; created: boolean }> {
     const address = this.addressOf(dto);
-    if ((await this.subscriptions.countOf(auth.userId)) >= MAX_PER_USER) {
-      throw new AppError('QUOTA_EXCEEDED', `At most ${MAX_PER_USER} push subscriptions per user`);
-    }
     const { subscription, created } = await this.subscriptions.upsert({
       userId: auth.userId,
       sessionId: auth.sessionId,
       ...address,
     });
+    // Counted after the upsert, so that registering a device again is never refused.
+    if (created && (await this.subscriptions.countOf(auth.userId)) > MAX_PER_USER) {
+      await this.subscriptions.deleteOwn(auth.userId, subscription.id);
+      throw new AppError('QUOTA_EXCEEDED', `At most ${MAX_PER_USER} push subscriptions per user`);
+    }
     return { subscription: PushSubscriptionDto.from(subscription), created };
   }
 
