@@ -57,11 +57,6 @@ export class NotificationPlanner implements OnModuleInit, OnApplicationShutdown 
     this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
   }
 
-  /** Plans until nothing is pending (for tests and shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
   private async drain(): Promise<void> {
     try {
       while (this.pending.length > 0) {

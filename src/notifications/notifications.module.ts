@@ -43,6 +43,6 @@ import { VapidKeys } from './vapid-keys.js';
     DeliveryProviders,
     PushDelivery,
   ],
-  exports: [JobQueue, NotificationPlanner],
+  exports: [JobQueue],
 })
 export class NotificationsModule {}
