@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { bearer, registerUser, type TestUser } from './support/factories.js';
+import { bearer, registerUser, tenantWithApp, type TestUser } from './support/factories.js';
 import { call, socketPool, waitFor } from './support/sockets.js';
 
 describe('applications pushing to users', () => {
@@ -10,31 +10,7 @@ describe('applications pushing to users', () => {
   const adminName = `root_${randomUUID().slice(0, 8)}`;
   const sockets = socketPool();
   const open = (u: TestUser) => sockets.open(t, u.accessToken);
-  const setup = async (memberCount: number) => {
-    const owner = await registerUser(t);
-    const members = await Promise.all(Array.from({ length: memberCount }, () => registerUser(t)));
-    const tenant = (
-      await t.http
-        .post('/api/v1/tenants')
-        .set(...bearer(owner))
-        .send({ name: 'Acme' })
-        .expect(201)
-    ).body as { id: string };
-    for (const m of members)
-      await t.http
-        .post(`/api/v1/tenants/${tenant.id}/members`)
-        .set(...bearer(owner))
-        .send({ userId: m.id, role: 'member' })
-        .expect(201);
-    const app = (
-      await t.http
-        .post(`/api/v1/tenants/${tenant.id}/apps`)
-        .set(...bearer(owner))
-        .send({ name: 'Payroll' })
-        .expect(201)
-    ).body as { id: string; apiKey: string };
-    return { owner, members, tenantId: tenant.id, app };
-  };
+  const setup = (memberCount: number) => tenantWithApp(t, memberCount);
   const push = (key: string, body: object) =>
     t.http.post('/api/v1/apps/push').set('X-App-Key', key).send(body);
 

@@ -3,7 +3,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 import { NotificationDecider } from '../src/notifications/notification-decider.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { bearer, registerUser, type TestUser } from './support/factories.js';
+import { bearer, registerUser, tenantWithApp, type TestUser } from './support/factories.js';
 import {
   ApnsService,
   type BrowserSubscription,
@@ -384,27 +384,8 @@ describe('notifications: subscriptions, decisions, Web Push, APNs, FCM and the w
     });
 
     it('an application the user mutes before the window closes is not notified', async () => {
-      const owner = await registerUser(t);
-      const b = await registerUser(t);
-      const tenant = (
-        await t.http
-          .post('/api/v1/tenants')
-          .set(...bearer(owner))
-          .send({ name: 'Acme' })
-          .expect(201)
-      ).body as { id: string };
-      await t.http
-        .post(`/api/v1/tenants/${tenant.id}/members`)
-        .set(...bearer(owner))
-        .send({ userId: b.id, role: 'member' })
-        .expect(201);
-      const app = (
-        await t.http
-          .post(`/api/v1/tenants/${tenant.id}/apps`)
-          .set(...bearer(owner))
-          .send({ name: 'Payroll' })
-          .expect(201)
-      ).body as { id: string; apiKey: string };
+      const { owner, members, app } = await tenantWithApp(t, 1);
+      const b = members[0]!;
       const sub = await subscribe(b);
       const push = () =>
         t.http

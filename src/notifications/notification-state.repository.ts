@@ -20,13 +20,7 @@ export class NotificationStateRepository {
   constructor(private readonly db: DataSource) {}
 
   async settings(userId: string): Promise<Settings> {
-    const [row] = await queryRows<Settings>(
-      this.db,
-      `SELECT show_previews AS "showPreviews", do_not_disturb_until AS "doNotDisturbUntil"
-         FROM notification_settings WHERE user_id = $1`,
-      [userId],
-    );
-    return row ?? DEFAULT_SETTINGS;
+    return (await this.settingsOf([userId])).get(userId)!;
   }
 
   /** Changes the given fields (absent ones keep their value) and returns the result. */

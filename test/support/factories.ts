@@ -59,3 +59,33 @@ export async function befriend(t: Pick<TestApp, 'http'>, a: TestUser, b: TestUse
     .set(...bearer(b))
     .expect(200);
 }
+
+/** A tenant owned by a new user, with `memberCount` new members and an application (its key shown once). */
+export async function tenantWithApp(
+  t: Pick<TestApp, 'http'>,
+  memberCount: number,
+): Promise<{ owner: TestUser; members: TestUser[]; tenantId: string; app: { id: string; apiKey: string } }> {
+  const owner = await registerUser(t);
+  const members = await Promise.all(Array.from({ length: memberCount }, () => registerUser(t)));
+  const tenant = (
+    await t.http
+      .post('/api/v1/tenants')
+      .set(...bearer(owner))
+      .send({ name: 'Acme' })
+      .expect(201)
+  ).body as { id: string };
+  for (const m of members)
+    await t.http
+      .post(`/api/v1/tenants/${tenant.id}/members`)
+      .set(...bearer(owner))
+      .send({ userId: m.id, role: 'member' })
+      .expect(201);
+  const app = (
+    await t.http
+      .post(`/api/v1/tenants/${tenant.id}/apps`)
+      .set(...bearer(owner))
+      .send({ name: 'Payroll' })
+      .expect(201)
+  ).body as { id: string; apiKey: string };
+  return { owner, members, tenantId: tenant.id, app };
+}
