@@ -4,6 +4,7 @@ import { App, AppMute } from '../apps/app.entity.js';
 import { Group } from '../groups/group.entity.js';
 import { Attachment, MessageAttachment } from '../messaging/attachment.entity.js';
 import { Conversation } from '../messaging/conversation.entity.js';
+import { ConversationDeparture } from '../messaging/conversation-departure.entity.js';
 import { ConversationMember } from '../messaging/conversation-member.entity.js';
 import { Message } from '../messaging/message.entity.js';
 import {
@@ -33,6 +34,7 @@ export const ENTITIES = [
   RefreshToken,
   Conversation,
   ConversationMember,
+  ConversationDeparture,
   Message,
   Attachment,
   MessageAttachment,

@@ -4,6 +4,7 @@ import { decodeCursor } from '../common/pagination/cursor.js';
 import { queryRows } from '../database/sql.js';
 import type { ConversationType } from './conversation.entity.js';
 import type { MemberRole } from './conversation-member.entity.js';
+import type { SyncSnapshot } from './sync-token.js';
 
 /** What access checks need to know of a conversation; immutable once created. */
 export interface ConversationRef {
@@ -181,7 +182,9 @@ export class ConversationsRepository {
       [conversationId],
     );
     await tx.query('DELETE FROM conversations WHERE id = $1', [conversationId]);
-    return members.map((m) => m.user_id);
+    const userIds = members.map((m) => m.user_id);
+    await this.recordDepartures(tx, conversationId, userIds);
+    return userIds;
   }
 
   /** Adds members (keeping the member count); returns who was not a member yet. */
@@ -198,7 +201,14 @@ export class ConversationsRepository {
        SELECT $1, unnest($2::uuid[]), $3 ON CONFLICT DO NOTHING RETURNING user_id`,
       [conversationId, [...new Set(userIds)], role],
     );
-    if (rows.length > 0) await this.addToMemberCount(tx, conversationId, rows.length);
+    if (rows.length > 0) {
+      await this.addToMemberCount(tx, conversationId, rows.length);
+      // Back again: an earlier departure is no longer news for sync.
+      await tx.query(
+        'DELETE FROM conversation_departures WHERE conversation_id = $1 AND user_id = ANY($2::uuid[])',
+        [conversationId, rows.map((r) => r.user_id)],
+      );
+    }
     return rows.map((r) => r.user_id);
   }
 
@@ -210,7 +220,14 @@ export class ConversationsRepository {
       'DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = ANY($2::uuid[]) RETURNING user_id',
       [conversationId, userIds],
     );
-    if (rows.length > 0) await this.addToMemberCount(tx, conversationId, -rows.length);
+    if (rows.length > 0) {
+      await this.addToMemberCount(tx, conversationId, -rows.length);
+      await this.recordDepartures(
+        tx,
+        conversationId,
+        rows.map((r) => r.user_id),
+      );
+    }
     return rows.map((r) => r.user_id);
   }
 
@@ -293,15 +310,33 @@ export class ConversationsRepository {
     return rows.map((r) => r.conversation_id);
   }
 
-  /** The user's conversations with their last seq, most recently active first. */
-  async lastSeqsOf(userId: string): Promise<{ id: string; lastSeq: number }[]> {
-    const rows = await queryRows<{ id: string; last_seq: string }>(
+  /**
+   * The user's conversations with their last seq, most recently active first, and the snapshot
+   * this was read under (see sync-token.ts): one statement, so the two agree.
+   */
+  async syncState(
+    userId: string,
+  ): Promise<{ snapshot: string; conversations: { id: string; lastSeq: number }[] }> {
+    const [row] = await queryRows<{ snapshot: string; conversations: { id: string; lastSeq: number }[] }>(
       this.db,
-      `SELECT c.id, c.last_seq FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.user_id = $1 ORDER BY c.last_activity_at DESC`,
+      `SELECT pg_current_snapshot()::text AS snapshot, COALESCE((
+         SELECT json_agg(json_build_object('id', c.id, 'lastSeq', c.last_seq) ORDER BY c.last_activity_at DESC)
+           FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.user_id = $1), '[]'::json) AS conversations`,
       [userId],
     );
-    return rows.map((r) => ({ id: r.id, lastSeq: Number(r.last_seq) }));
+    return row!;
+  }
+
+  /** Conversations the user left (or was removed from, or saw deleted) in transactions the snapshot does not see. */
+  async departedSince(userId: string, since: SyncSnapshot): Promise<string[]> {
+    const rows = await queryRows<{ conversation_id: string }>(
+      this.db,
+      `SELECT conversation_id FROM conversation_departures
+        WHERE user_id = $1 AND xid >= $2::bigint AND NOT pg_visible_in_snapshot(xid::text::xid8, $3::pg_snapshot)`,
+      [userId, since.xmin, since.text],
+    );
+    return rows.map((r) => r.conversation_id);
   }
 
   /** Members with their roles, by join time, after the cursor `[joinedAt, userId]`. */
@@ -431,6 +466,20 @@ export class ConversationsRepository {
       muted: row.muted,
       senders: row.senders.map((s) => ({ ...s, lastSeq: Number(s.lastSeq) })),
     }));
+  }
+
+  private async recordDepartures(
+    tx: EntityManager,
+    conversationId: string,
+    userIds: string[],
+  ): Promise<void> {
+    if (userIds.length === 0) return;
+    await tx.query(
+      `INSERT INTO conversation_departures (user_id, conversation_id, xid)
+       SELECT unnest($2::uuid[]), $1, pg_current_xact_id()::text::bigint
+       ON CONFLICT (user_id, conversation_id) DO UPDATE SET xid = EXCLUDED.xid, left_at = now()`,
+      [conversationId, userIds],
+    );
   }
 
   private async addToMemberCount(tx: EntityManager, conversationId: string, delta: number): Promise<void> {

@@ -9,6 +9,7 @@ import { MessageDto } from './dto/message.dto.js';
 import type { Message } from './message.entity.js';
 import { MessageStore, type SeqRange } from './message.store.js';
 import { isUUID } from 'class-validator';
+import { decodeSyncToken, encodeSyncToken, type SyncSnapshot } from './sync-token.js';
 
 export interface MessagePage {
   items: MessageDto[];
@@ -38,7 +39,7 @@ export class HistoryService {
     return this.rangeOf(conversation.id, range);
   }
 
-  /** Checks the cursors of a sync request (conversation UUID → seq ≥ 0) and runs it. */
+  /** Checks a sync request (cursors: conversation UUID → seq ≥ 0; since: a token of ours) and runs it. */
   syncFor(userId: string, dto: SyncDto): Promise<SyncResultDto> {
     const cursors: Record<string, number> = {};
     const bad: string[] = [];
@@ -55,21 +56,40 @@ export class HistoryService {
           .map((id) => ({ field: `cursors.${id}`, problems: ['conversation id → seq'] })),
       });
     }
-    return this.sync(userId, cursors, dto.limit ?? MAX_PAGE_SIZE);
+    const since = dto.since === undefined ? null : decodeSyncToken(dto.since);
+    return this.sync(userId, cursors, dto.limit ?? MAX_PAGE_SIZE, since);
   }
 
   /**
    * Everything after the client's cursors, for every conversation of the caller that has something
-   * new; two queries whatever the number of conversations.
+   * new, and with `since` what changed in what it held: a fixed number of statements whatever the
+   * number of conversations, each an index range scan per conversation.
+   *
+   * The token returned is the snapshot of the first statement, taken before anything else is read:
+   * whatever it sees committed, the later reads see too; whatever it does not see, the next sync
+   * returns. A change can come twice (harmless: it is the current state), never not at all.
    */
-  async sync(userId: string, cursors: Record<string, number>, limit: number): Promise<SyncResultDto> {
-    const mine = await this.repository.lastSeqsOf(userId);
+  async sync(
+    userId: string,
+    cursors: Record<string, number>,
+    limit: number,
+    since: SyncSnapshot | null = null,
+  ): Promise<SyncResultDto> {
+    const { snapshot, conversations: mine } = await this.repository.syncState(userId);
     const stale = mine.filter((c) => c.lastSeq > (cursors[c.id] ?? 0));
-    if (stale.length === 0) return { conversations: [] };
-    const rows = await this.store.after(
-      stale.map((c) => ({ conversationId: c.id, afterSeq: cursors[c.id] ?? 0 })),
-      limit + 1,
-    );
+    const held = since
+      ? mine
+          .filter((c) => (cursors[c.id] ?? 0) > 0)
+          .map((c) => ({ conversationId: c.id, uptoSeq: cursors[c.id]! }))
+      : [];
+    const [rows, updated, left] = await Promise.all([
+      this.store.after(
+        stale.map((c) => ({ conversationId: c.id, afterSeq: cursors[c.id] ?? 0 })),
+        limit + 1,
+      ),
+      since ? this.store.changedSince(held, since) : [],
+      since ? this.repository.departedSince(userId, since) : [],
+    ]);
     const byConversation = new Map<string, Message[]>();
     for (const row of rows) {
       const list = byConversation.get(row.conversationId) ?? [];
@@ -85,6 +105,8 @@ export class HistoryService {
           hasMore: list.length > limit,
         };
       }),
+      changes: { updated: updated.map((m) => MessageDto.from(m)), left },
+      syncToken: encodeSyncToken(snapshot),
     };
   }
 

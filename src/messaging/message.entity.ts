@@ -2,6 +2,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  Index,
   JoinColumn,
   ManyToOne,
   PrimaryGeneratedColumn,
@@ -23,6 +24,7 @@ export interface StoredAttachment {
 @Entity('messages')
 @Unique('uq_messages_conversation_seq', ['conversationId', 'seq'])
 @Unique('uq_messages_sender_client_msg_id', ['senderId', 'clientMsgId'])
+@Index('ix_messages_changes', ['conversationId', 'changedXid'], { where: '"changed_xid" IS NOT NULL' })
 export class Message {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -64,4 +66,12 @@ export class Message {
 
   @Column({ type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
+
+  /**
+   * The PostgreSQL transaction (xid8 as a number) that last edited or deleted the message, for
+   * sync's `changes`: a sync token is a snapshot, and a change is new to a client when its
+   * transaction is not visible in the client's snapshot.
+   */
+  @Column({ type: 'bigint', nullable: true, select: false })
+  changedXid?: string | null;
 }

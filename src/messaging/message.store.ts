@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { queryRows } from '../database/sql.js';
+import { type Db, queryRows } from '../database/sql.js';
 import type { Message, StoredAttachment } from './message.entity.js';
+import type { SyncSnapshot } from './sync-token.js';
 
 /** A message to store: its conversation and content; the store assigns id, seq and time. */
 export interface MessageDraft {
@@ -24,6 +25,9 @@ export interface SeqRange {
 const MESSAGE_COLUMNS = `id, conversation_id AS "conversationId", seq::float8 AS seq, sender_id AS "senderId",
   app_id AS "appId", type, body, attachments, client_msg_id AS "clientMsgId", created_at AS "createdAt",
   edited_at AS "editedAt", deleted_at AS "deletedAt"`;
+
+/** The writing transaction's id, recorded on edits and deletions for sync (see sync-token.ts). */
+const CHANGE_XID = 'pg_current_xact_id()::text::bigint';
 
 /** What happened to one draft of an append. */
 export type AppendOutcome =
@@ -120,10 +124,12 @@ export class MessageStore {
     return row ?? null;
   }
 
-  async editBody(messageId: string, body: string): Promise<Message> {
+  /** Replaces a message's body (on the pool, or in the caller's transaction). */
+  async editBody(messageId: string, body: string, db: Db = this.db): Promise<Message> {
     const [row] = await queryRows<Message>(
-      this.db,
-      `UPDATE messages SET body = $2, edited_at = now() WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
+      db,
+      `UPDATE messages SET body = $2, edited_at = now(), changed_xid = ${CHANGE_XID} WHERE id = $1
+       RETURNING ${MESSAGE_COLUMNS}`,
       [messageId, body],
     );
     return row!;
@@ -134,7 +140,8 @@ export class MessageStore {
     const [row] = await queryRows<Message>(
       this.db,
       `WITH unlinked AS (DELETE FROM message_attachments WHERE message_id = $1)
-       UPDATE messages SET body = '', attachments = '[]'::jsonb, deleted_at = now() WHERE id = $1
+       UPDATE messages SET body = '', attachments = '[]'::jsonb, deleted_at = now(), changed_xid = ${CHANGE_XID}
+        WHERE id = $1
        RETURNING ${MESSAGE_COLUMNS}`,
       [messageId],
     );
@@ -166,6 +173,30 @@ export class MessageStore {
            SELECT * FROM messages WHERE conversation_id = c.conv_id AND seq > c.after_seq ORDER BY seq LIMIT $3
          ) m`,
       [cursors.map((c) => c.conversationId), cursors.map((c) => c.afterSeq), limit],
+    );
+  }
+
+  /**
+   * The current state of the messages at or below each position's seq that were edited or deleted
+   * in transactions the snapshot does not see: one index range scan per conversation, from the
+   * snapshot's xmin on.
+   */
+  changedSince(
+    positions: { conversationId: string; uptoSeq: number }[],
+    since: SyncSnapshot,
+  ): Promise<Message[]> {
+    if (positions.length === 0) return Promise.resolve([]);
+    return queryRows<Message>(
+      this.db,
+      `SELECT ${MESSAGE_COLUMNS}
+         FROM unnest($1::uuid[], $2::bigint[]) AS c(conv_id, upto_seq)
+         CROSS JOIN LATERAL (
+           SELECT * FROM messages
+            WHERE conversation_id = c.conv_id AND changed_xid >= $3::bigint AND seq <= c.upto_seq
+              AND NOT pg_visible_in_snapshot(changed_xid::text::xid8, $4::pg_snapshot)
+         ) m
+        ORDER BY m.conversation_id, m.seq`,
+      [positions.map((p) => p.conversationId), positions.map((p) => p.uptoSeq), since.xmin, since.text],
     );
   }
 

@@ -1,3 +1,4 @@
+import { SyncChanges1796215835133 } from './1796215835133-SyncChanges.js';
 import { Notifications1796205960162 } from './1796205960162-Notifications.js';
 import { LighterMessageWrites1795629864268 } from './1795629864268-LighterMessageWrites.js';
 import { HostIntegration1795329474065 } from './1795329474065-HostIntegration.js';
@@ -16,4 +17,5 @@ export const MIGRATIONS: (new () => object)[] = [
   HostIntegration1795329474065,
   LighterMessageWrites1795629864268,
   Notifications1796205960162,
+  SyncChanges1796215835133,
 ];

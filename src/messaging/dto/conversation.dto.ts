@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsISO8601, IsObject, IsOptional, Max, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { clampLimit, MAX_PAGE_SIZE } from '../../common/pagination/cursor.js';
 import type { ConversationType } from '../conversation.entity.js';
 import { MessageDto } from './message.dto.js';
@@ -84,6 +94,16 @@ export class SyncDto {
   cursors?: Record<string, number>;
 
   @ApiPropertyOptional({
+    description:
+      'The syncToken of the previous sync: the answer then also carries, in `changes`, what was edited, ' +
+      'deleted or left since that sync',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  since?: string;
+
+  @ApiPropertyOptional({
     minimum: 1,
     maximum: MAX_PAGE_SIZE,
     default: MAX_PAGE_SIZE,
@@ -102,6 +122,25 @@ export class SyncedConversationDto {
   @ApiProperty() hasMore!: boolean;
 }
 
+export class SyncChangesDto {
+  @ApiProperty({
+    type: [MessageDto],
+    description:
+      'The current state of messages the client held (seq at or below its cursor) that were edited or ' +
+      'deleted since `since` (a deleted message has deletedAt and an empty body)',
+  })
+  updated!: MessageDto[];
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'Conversations the caller left, was removed from or saw deleted since `since`',
+  })
+  left!: string[];
+}
+
 export class SyncResultDto {
   @ApiProperty({ type: [SyncedConversationDto] }) conversations!: SyncedConversationDto[];
+  @ApiProperty({ type: SyncChangesDto, description: 'Empty without `since`' }) changes!: SyncChangesDto;
+  @ApiProperty({ description: 'Opaque; send it back as `since` with the next sync' }) syncToken!: string;
 }
