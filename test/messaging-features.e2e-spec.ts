@@ -188,6 +188,33 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     expect(page1.body.items[1].title).toBe('Friend 1');
   });
 
+  it('unread counts only other people’s messages: sending moves the sender’s read watermark to their message', async () => {
+    const { a, b } = await pair();
+    await send(b, a, 'one');
+    await send(b, a, 'two');
+    const mine = await send(a, b, 'my answer');
+    const inbox = async (u: TestUser) =>
+      (
+        await t.http
+          .get('/api/v1/conversations')
+          .set(...bearer(u))
+          .expect(200)
+      ).body.items[0];
+    expect(await inbox(a)).toMatchObject({ id: mine.conversationId, lastSeq: 3, readSeq: 3, unread: 0 });
+    expect(await inbox(b)).toMatchObject({ lastSeq: 3, readSeq: 2, unread: 1 });
+    // Over the socket too, and the watermark never moves back.
+    const b1 = await open(b);
+    expect(
+      await call(b1, 'message:send', {
+        conversationId: mine.conversationId,
+        body: 'late',
+        clientMsgId: randomUUID(),
+      }),
+    ).toMatchObject({ ok: true, data: { seq: 4 } });
+    expect(await inbox(b)).toMatchObject({ lastSeq: 4, readSeq: 4, unread: 0 });
+    expect(await inbox(a)).toMatchObject({ lastSeq: 4, readSeq: 3, unread: 1 });
+  });
+
   it('history by seq range: newest page, before, after, direct history with a user', async () => {
     const { a, b } = await pair();
     let conv = '';

@@ -41,8 +41,9 @@ export type AppendOutcome =
  * Every statement on messages (and the attachment links they hold). Appending is one statement
  * for any number of drafts in any number of conversations: it answers retries (same sender and
  * clientMsgId) with the stored message, locks the conversations it writes in id order (so that
- * overlapping appends cannot deadlock), takes each conversation's next seqs, and inserts. A
- * failed INSERT rolls the seqs back with it, so seqs stay gapless.
+ * overlapping appends cannot deadlock), takes each conversation's next seqs, inserts, and moves
+ * each sender's read watermark to their message. A failed INSERT rolls the seqs back with it, so
+ * seqs stay gapless.
  */
 @Injectable()
 export class MessageStore {
@@ -238,6 +239,13 @@ const APPEND = `
     INSERT INTO messages (conversation_id, seq, sender_id, app_id, type, body, attachments, client_msg_id)
     SELECT conversation_id, seq, sender_id, app_id, type, body, attachments::jsonb, client_msg_id FROM numbered
     RETURNING *
+  ), seen AS (
+    -- A sender has read their own conversation up to what they sent (so it is never unread to them).
+    UPDATE conversation_members m
+       SET read_seq = GREATEST(m.read_seq, s.seq), delivered_seq = GREATEST(m.delivered_seq, s.seq)
+      FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM numbered
+             WHERE sender_id IS NOT NULL GROUP BY conversation_id, sender_id) s
+     WHERE m.conversation_id = s.conversation_id AND m.user_id = s.sender_id
   ), linked AS (
     INSERT INTO message_attachments (attachment_id, message_id, conversation_id)
     SELECT (a->>'id')::uuid, stored.id, stored.conversation_id

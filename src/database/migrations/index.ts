@@ -1,3 +1,4 @@
+import { SendersReadTheirOwn1796217000000 } from './1796217000000-SendersReadTheirOwn.js';
 import { SyncChanges1796215835133 } from './1796215835133-SyncChanges.js';
 import { Notifications1796205960162 } from './1796205960162-Notifications.js';
 import { LighterMessageWrites1795629864268 } from './1795629864268-LighterMessageWrites.js';
@@ -18,4 +19,5 @@ export const MIGRATIONS: (new () => object)[] = [
   LighterMessageWrites1795629864268,
   Notifications1796205960162,
   SyncChanges1796215835133,
+  SendersReadTheirOwn1796217000000,
 ];
