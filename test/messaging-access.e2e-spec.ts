@@ -492,6 +492,30 @@ describe('messaging: who may read and send, and bad input', () => {
     }
   });
 
+  it('a retried send costs no rate-limit point, neither answered from the table nor joined in flight', async () => {
+    const limited = await startApp({ RATE_LIMIT_MESSAGES_PER_SEC: '1', RATE_LIMIT_MESSAGES_BURST: '2' });
+    try {
+      const a = await registerUser(limited);
+      const b = await registerUser(limited);
+      await befriend(limited, a, b);
+      const s = await sockets.open(limited, a.accessToken);
+      const send = (clientMsgId: string, body = 'x') =>
+        call<{ id: string }>(s, 'message:send', { to: { type: 'user', id: b.id }, body, clientMsgId });
+      const first = randomUUID();
+      const original = await send(first);
+      expect(original.ok).toBe(true);
+      // Five retries, two of them while the original could still be in flight.
+      const retries = [...(await Promise.all([send(first), send(first)]))];
+      for (let i = 0; i < 3; i++) retries.push(await send(first));
+      expect(retries.every((r) => r.ok && original.ok && r.data.id === original.data.id)).toBe(true);
+      // The steady point went to the original; the burst of two is still whole.
+      expect(await send(randomUUID(), 'fresh 1')).toMatchObject({ ok: true });
+      expect(await send(randomUUID(), 'fresh 2')).toMatchObject({ ok: true });
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('limits messages per user (RATE_LIMITED ack / 429); retries of stored messages do not count', async () => {
     const limited = await startApp({ RATE_LIMIT_MESSAGES_PER_SEC: '2', RATE_LIMIT_MESSAGES_BURST: '3' });
     try {

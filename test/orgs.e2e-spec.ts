@@ -398,6 +398,50 @@ describe('tenants, org units and announcement conversations', () => {
         .get(`/api/v1/tenants/${randomUUID()}/quota`)
         .set(...bearer(root))
         .expect(404);
+
+      // Retries cost nothing, and a send refused after the charge gives it back.
+      await ta.http
+        .put(`/api/v1/tenants/${tenant.id}/quota`)
+        .set(...bearer(root))
+        .send({ messagesPerDay: 8 })
+        .expect(200);
+      const post = (body: object) =>
+        ta.http
+          .post('/api/v1/messages')
+          .set(...bearer(owner))
+          .send({ to: { type: 'org', id: u.id }, ...body });
+      const used = async () =>
+        (
+          await ta.http
+            .get(`/api/v1/tenants/${tenant.id}/quota`)
+            .set(...bearer(root))
+            .expect(200)
+        ).body.usedToday.messages as number;
+      const clientMsgId = randomUUID();
+      const original = await post({ body: 'once', clientMsgId }).expect(201);
+      expect(await used()).toBe(6);
+      for (let i = 0; i < 3; i++) {
+        const retry = await post({ body: 'once', clientMsgId }).expect(200);
+        expect(retry.body.id).toBe(original.body.id);
+      }
+      expect(await used()).toBe(6);
+      // Stored data PostgreSQL refuses (a NUL character): refused after the charge, and refunded.
+      await post({ body: 'nul \u0000 inside', clientMsgId: randomUUID() }).expect(400);
+      // Someone else's attachment.
+      const stranger = await registerUser(ta);
+      const file = await ta.http
+        .post('/api/v1/attachments')
+        .set(...bearer(stranger))
+        .attach('file', Buffer.from('plain text'), 'a.txt')
+        .expect(201);
+      await post({ body: 'theirs', attachments: [{ id: file.body.id }] }).expect(400);
+      expect(await used()).toBe(6);
+      await post({ body: 'seventh' }).expect(201);
+      await post({ body: 'eighth' }).expect(201);
+      expect((await post({ body: 'ninth' }).expect(429)).body.code).toBe('QUOTA_EXCEEDED');
+      // With the quota used up, a retry is still answered with the stored message.
+      expect((await post({ body: 'once', clientMsgId }).expect(200)).body.id).toBe(original.body.id);
+      expect(await used()).toBe(8);
     } finally {
       await ta.close();
     }

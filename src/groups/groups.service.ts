@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type DeepPartial } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
+import { nothingToRefund } from '../common/refund.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { MemberRole } from '../messaging/conversation-member.entity.js';
 import { ConversationAccess } from '../messaging/conversation-access.service.js';
@@ -40,21 +41,27 @@ export class GroupsService implements OnModuleInit {
     this.access.registerPolicy('group', {
       resolve: async (userId, groupId) => {
         const { group, role } = await this.groupFor(userId, groupId);
-        await this.checkPoster(group, role);
+        this.checkPoster(role);
+        this.rememberTenant(group);
         return (await this.access.ref(group.conversationId))!;
       },
       canPost: async (userId, conversation: ConversationRef) => {
         // The hot path of every group send: membership from the access cache, and the group's
         // tenant (which never changes) from this one; the group row only for a refusal.
         const tenantId = this.tenantOfGroup.get(conversation.groupId!);
-        if (tenantId !== undefined && (await this.access.isMember(conversation.id, userId))) {
-          if (tenantId) await this.tenants.consume(tenantId, 'messages', 1);
-          return;
-        }
+        if (tenantId !== undefined && (await this.access.isMember(conversation.id, userId))) return;
         const { group, role } = await this.groupFor(userId, conversation.groupId!, 'Conversation');
-        await this.checkPoster(group, role);
-        if (this.tenantOfGroup.size >= 10_000) this.tenantOfGroup.clear();
-        this.tenantOfGroup.set(group.id, group.tenantId ?? null);
+        this.checkPoster(role);
+        this.rememberTenant(group);
+      },
+      charge: async (conversation: ConversationRef) => {
+        let tenantId = this.tenantOfGroup.get(conversation.groupId!);
+        if (tenantId === undefined) {
+          const group = await this.groups.findById(conversation.groupId!);
+          if (!group) throw AppError.notFound('Conversation');
+          tenantId = this.rememberTenant(group);
+        }
+        return tenantId ? this.tenants.consume(tenantId, 'messages', 1) : nothingToRefund;
       },
     });
   }
@@ -306,9 +313,15 @@ export class GroupsService implements OnModuleInit {
     if (!role || !MANAGERS.includes(role)) throw AppError.forbidden('Group owner or admin role required');
   }
 
-  private async checkPoster(group: Group, role: MemberRole | null): Promise<void> {
+  private checkPoster(role: MemberRole | null): void {
     if (!role) throw AppError.forbidden('Subscribe to the topic to post in it');
-    if (group.tenantId) await this.tenants.consume(group.tenantId, 'messages', 1);
+  }
+
+  /** Keeps the group's tenant (null: none), which never changes, for the sends that follow. */
+  private rememberTenant(group: Group): string | null {
+    if (this.tenantOfGroup.size >= 10_000) this.tenantOfGroup.clear();
+    this.tenantOfGroup.set(group.id, group.tenantId ?? null);
+    return group.tenantId ?? null;
   }
 
   private async requireUsers(ids: string[]): Promise<void> {

@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
+import { nothingToRefund, type Refund } from '../common/refund.js';
 import { FriendsService } from '../users/friends.service.js';
 import { FriendshipChangedEvent } from '../users/friendship-changed.event.js';
 import { RelationChangedEvent } from '../users/relation-changed.event.js';
@@ -19,8 +20,14 @@ import { ConversationLeftEvent } from './events/conversation-left.event.js';
 export interface ConversationPolicy {
   /** Resolves `to: {type, id}` to the conversation, checking the sender may post there. */
   resolve(userId: string, id: string): Promise<ConversationRef>;
-  /** Checks the user may post into this conversation (throws NOT_FOUND / FORBIDDEN / QUOTA_EXCEEDED). */
+  /** Checks the user may post into this conversation (throws NOT_FOUND / FORBIDDEN). */
   canPost(userId: string, conversation: ConversationRef): Promise<void>;
+  /**
+   * Charges one new message to whatever quota the owner keeps (a tenant's daily messages; throws
+   * QUOTA_EXCEEDED), once the send is known not to be a retry; the refund gives it back when the
+   * message is not stored after all.
+   */
+  charge(conversation: ConversationRef): Promise<Refund>;
 }
 
 /**
@@ -87,6 +94,11 @@ export class ConversationAccess implements OnModuleInit {
 
   policyFor(type: ConversationType): ConversationPolicy | undefined {
     return this.policies.get(type);
+  }
+
+  /** Charges a new message in the conversation to its owner's quota (direct conversations have none). */
+  charge(conversation: ConversationRef): Promise<Refund> {
+    return this.policies.get(conversation.type)?.charge(conversation) ?? Promise.resolve(nothingToRefund);
   }
 
   /**

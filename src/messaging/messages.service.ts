@@ -1,15 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppConfig } from '../common/config/app-config.js';
+import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { AppError } from '../common/errors/app-error.js';
+import { nothingToRefund, type Refund } from '../common/refund.js';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
 import { AttachmentsService } from './attachments.service.js';
 import { ConversationAccess } from './conversation-access.service.js';
+import type { ConversationRef } from './conversations.repository.js';
 import { MessageDto, type SendMessageDto } from './dto/message.dto.js';
 import { MessageChangedEvent } from './events/message-changed.event.js';
 import { MessageCreatedEvent } from './events/message-created.event.js';
-import type { Message } from './message.entity.js';
-import { type MessageDraft, MessageStore } from './message.store.js';
+import type { Message, StoredAttachment } from './message.entity.js';
+import { type AppendOutcome, type MessageDraft, MessageStore } from './message.store.js';
 import { MessageTargets } from './message-targets.js';
 import { MessageWriter } from './message-writer.js';
 
@@ -32,6 +35,8 @@ export interface SendResult {
  */
 @Injectable()
 export class MessagesService {
+  private readonly logger = new Logger(MessagesService.name);
+
   constructor(
     private readonly store: MessageStore,
     private readonly writer: MessageWriter,
@@ -51,38 +56,57 @@ export class MessagesService {
       });
     }
     // Target (from caches once warm) and the rate limit are independent: run them side by side.
-    const [target, limited] = await Promise.all([
+    const [target, rate] = await Promise.all([
       this.targets.resolve(ctx.userId, dto).then(
         (conversation) => ({ conversation, refusal: null }),
         (refusal: unknown) => ({ conversation: null, refusal }),
       ),
       this.consumeRate(ctx.userId).then(
-        () => null,
-        (refusal: unknown) => refusal,
+        (refund) => ({ refund, refusal: null }),
+        (refusal: unknown) => ({ refund: nothingToRefund, refusal }),
       ),
     ]);
-    const refusal = target.refusal ?? limited;
-    if (refusal || !target.conversation) {
+    let admitted: { conversation: ConversationRef; attachments: StoredAttachment[]; quota: Refund };
+    try {
+      const conversation = target.conversation;
+      if (target.refusal || rate.refusal || !conversation) throw target.refusal ?? rate.refusal;
+      const attachments = await this.attachments.ownedBy(ctx.userId, dto.attachments?.map((a) => a.id) ?? []);
+      // Charged only now, after every refusal that a retry could also meet.
+      admitted = { conversation, attachments, quota: await this.access.charge(conversation) };
+    } catch (refusal) {
       // Only on a refusal is the table read first: a retry of a stored message is still answered.
       const earlier = dto.clientMsgId ? await this.store.byClientMsgId(ctx.userId, dto.clientMsgId) : null;
-      if (earlier) return { message: MessageDto.from(earlier), created: false };
-      throw refusal;
+      if (!earlier) throw refusal;
+      await this.giveBack(rate.refund);
+      return { message: MessageDto.from(earlier), created: false };
     }
-    const conversation = target.conversation;
-    const attachments = await this.attachments.ownedBy(ctx.userId, dto.attachments?.map((a) => a.id) ?? []);
+    const { conversation, attachments, quota } = admitted;
     // A retry (same clientMsgId) is answered by the writer, from its batch or from the table.
-    const outcome = await this.writer.write({
-      conversationId: conversation.id,
-      senderId: ctx.userId,
-      appId: null,
-      type: dto.type ?? 'text',
-      body,
-      attachments,
-      clientMsgId: dto.clientMsgId ?? null,
-    });
-    if (outcome.kind === 'missing') throw AppError.notFound('Conversation');
+    let outcome: AppendOutcome;
+    try {
+      outcome = await this.writer.write({
+        conversationId: conversation.id,
+        senderId: ctx.userId,
+        appId: null,
+        type: dto.type ?? 'text',
+        body,
+        attachments,
+        clientMsgId: dto.clientMsgId ?? null,
+      });
+    } catch (error) {
+      await this.giveBack(quota);
+      throw error;
+    }
+    if (outcome.kind === 'missing') {
+      await this.giveBack(quota);
+      throw AppError.notFound('Conversation');
+    }
     const view = MessageDto.from(outcome.message);
-    if (outcome.kind === 'duplicate') return { message: view, created: false };
+    if (outcome.kind === 'duplicate') {
+      // A retry costs nothing: neither the rate point nor the quota it took on the way in.
+      await this.giveBack(quota, rate.refund);
+      return { message: view, created: false };
+    }
     const memberIds = await this.access.memberIds(conversation.id);
     this.events.emit(
       MessageCreatedEvent.event,
@@ -179,7 +203,16 @@ export class MessagesService {
     return view;
   }
 
-  private consumeRate(userId: string): Promise<void> {
+  /** Refunds what a send took; a refund that fails costs the user a unit, never the send. */
+  private async giveBack(...refunds: Refund[]): Promise<void> {
+    for (const result of await Promise.allSettled(refunds.map((refund) => refund()))) {
+      if (result.status === 'rejected') {
+        this.logger.warn({ err: loggable(result.reason) }, 'refund failed');
+      }
+    }
+  }
+
+  private consumeRate(userId: string): Promise<Refund> {
     const { messagesPerSec, messagesBurst } = this.config.rateLimits;
     return this.limits.consume(
       { name: 'messages', points: messagesPerSec, windowSeconds: 1, burst: messagesBurst },

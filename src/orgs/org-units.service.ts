@@ -38,14 +38,19 @@ export class OrgUnitsService implements OnModuleInit {
     this.access.registerPolicy('org', {
       resolve: async (userId, unitId) => {
         const unit = await this.unitFor(userId, unitId);
-        await this.checkPoster(userId, unit.tenantId);
+        await this.tenants.requireRole(userId, unit.tenantId, POSTERS);
         return (await this.access.ref(unit.conversationId))!;
       },
       canPost: async (userId, conversation: ConversationRef) => {
         const unit = await this.units.find(this.db, conversation.orgUnitId!);
         if (!unit || !(await this.tenants.roleOf(unit.tenantId, userId)))
           throw AppError.notFound('Conversation');
-        await this.checkPoster(userId, unit.tenantId);
+        await this.tenants.requireRole(userId, unit.tenantId, POSTERS);
+      },
+      charge: async (conversation: ConversationRef) => {
+        const unit = await this.units.find(this.db, conversation.orgUnitId!);
+        if (!unit) throw AppError.notFound('Conversation');
+        return this.tenants.consume(unit.tenantId, 'messages', 1);
       },
     });
   }
@@ -177,11 +182,6 @@ export class OrgUnitsService implements OnModuleInit {
 
   private async unitInTenant(tx: EntityManager, unitId: string, tenantId: string): Promise<void> {
     if (!(await this.units.find(tx, unitId, tenantId))) throw AppError.notFound('Parent unit');
-  }
-
-  private async checkPoster(userId: string, tenantId: string): Promise<void> {
-    await this.tenants.requireRole(userId, tenantId, POSTERS);
-    await this.tenants.consume(tenantId, 'messages', 1);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
+import { nothingToRefund, type Refund } from '../common/refund.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { UsersService } from '../users/users.service.js';
 import type { Tenant, TenantMember, TenantRole } from './tenant.entity.js';
@@ -113,8 +114,8 @@ export class TenantsService {
    * Takes `amount` from today's quota, or refuses (QUOTA_EXCEEDED) without taking anything. The
    * check and the increment are one statement, so concurrent callers cannot overshoot.
    */
-  async consume(tenantId: string, kind: QuotaKind, amount: number): Promise<void> {
-    if (amount <= 0) return;
+  async consume(tenantId: string, kind: QuotaKind, amount: number): Promise<Refund> {
+    if (amount <= 0) return nothingToRefund;
     if (!(await this.tenants.consume(tenantId, kind, amount))) {
       const now = new Date();
       const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
@@ -126,6 +127,7 @@ export class TenantsService {
         retryAfter,
       );
     }
+    return () => this.refund(tenantId, kind, amount);
   }
 
   /** Gives back what {@link consume} took when the work it paid for did not happen. */
