@@ -219,6 +219,18 @@ describe('groups and topics', () => {
       .post(`/api/v1/groups/${topic.id}/subscribe`)
       .set(...bearer(fan!))
       .expect(204);
+    // Back in: the whole conversation as the fan sees it, with its history.
+    expect(await rejoined).toEqual({
+      id: topic.conversationId,
+      type: 'group',
+      title: topic.name,
+      groupId: topic.id,
+      lastSeq: 3,
+      // A new membership: the watermark starts again from the beginning.
+      readSeq: 0,
+      unread: 3,
+      lastMessage: expect.objectContaining({ body: 'issue 2', seq: 3 }),
+    });
     await t.http
       .post(`/api/v1/groups/${topic.id}/subscribe`)
       .set(...bearer(fan!))

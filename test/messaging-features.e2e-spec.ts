@@ -398,6 +398,11 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     const { a, b } = await pair();
     const [a1, b1] = await Promise.all([open(a), open(b)]);
     const joinedB = waitFor<{ id: string; type: string }>(b1, 'conversation:joined');
+    const joinedA = waitFor<{ id: string; type: string }>(a1, 'conversation:joined');
+    const order: string[] = [];
+    b1.onAny((event: string) => {
+      if (event.startsWith('conversation:') || event.startsWith('message:')) order.push(event);
+    });
     const arrived = waitFor<Msg>(b1, 'message:new');
     const ack = await call<Msg>(a1, 'message:send', {
       to: { type: 'user', id: b.id },
@@ -405,8 +410,19 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
       clientMsgId: randomUUID(),
     });
     if (!ack.ok) throw new Error('send failed');
-    expect(await joinedB).toEqual({ id: ack.data.conversationId, type: 'direct' });
+    // The full conversation, as each of them sees it, and before anything in it.
+    const asB = {
+      id: ack.data.conversationId,
+      type: 'direct',
+      readSeq: 0,
+      unread: 0,
+      lastSeq: 0,
+      lastMessage: null,
+    };
+    expect(await joinedB).toEqual({ ...asB, title: a.username, peerId: a.id });
+    expect(await joinedA).toEqual({ ...asB, title: b.username, peerId: b.id });
     expect((await arrived).id).toBe(ack.data.id);
+    expect(order.slice(0, 2)).toEqual(['conversation:joined', 'message:new']);
     // And typing now works in it for the newly joined sockets (their conv room was joined live).
     const typing = waitFor(b1, 'typing');
     await call(a1, 'typing', { conversationId: ack.data.conversationId, typing: true });

@@ -223,7 +223,9 @@ describe('tenants, org units and announcement conversations', () => {
     expect(moved.body).toMatchObject({ id: y.id, parentId: w.id, name: 'Y2' });
     await until(() => left.length === 1 && joined.length === 1, 5000, 'membership change');
     expect(left).toEqual([{ conversationId: x.conversationId }]);
-    expect(joined).toEqual([{ id: w.conversationId, type: 'org' }]);
+    expect(joined).toEqual([
+      expect.objectContaining({ id: w.conversationId, type: 'org', title: 'W', orgUnitId: w.id, lastSeq: 0 }),
+    ]);
     const got = record<{ body: string }>(aSocket, 'message:new');
     await t.http
       .post('/api/v1/messages')

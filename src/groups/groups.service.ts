@@ -95,7 +95,7 @@ export class GroupsService implements OnModuleInit {
         conversationId: conversation.id,
       });
     });
-    this.conversations.announce({
+    await this.conversations.announce({
       conversationId: group.conversationId,
       joined: [actorId, ...memberIds],
       left: [],
@@ -151,7 +151,7 @@ export class GroupsService implements OnModuleInit {
       await this.groups.delete(tx, group.id);
       return this.conversations.delete(tx, group.conversationId);
     });
-    this.conversations.announce({ conversationId: group.conversationId, joined: [], left: members });
+    await this.conversations.announce({ conversationId: group.conversationId, joined: [], left: members });
   }
 
   async members(
@@ -285,7 +285,7 @@ export class GroupsService implements OnModuleInit {
       const change = await this.conversations.setMembersTx(tx, saved.conversationId, new Set(unique));
       return { group: saved, created, change };
     });
-    this.conversations.announce(result.change);
+    await this.conversations.announce(result.change);
     return { group: await this.view(result.group, null), created: result.created };
   }
 

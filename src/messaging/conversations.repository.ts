@@ -60,6 +60,21 @@ interface UnreadRow extends RefRow {
   senders: { senderId: string | null; appId: string | null; count: number; lastSeq: string | number }[];
 }
 
+type InboxRecord = RefRow & {
+  title: string | null;
+  last_seq: string;
+  last_activity_at: Date;
+  read_seq: string;
+  last_message: Record<string, unknown> | null;
+};
+
+const INBOX_SELECT = `
+  SELECT m.user_id, c.id, c.type, c.title, c.pair_key, c.group_id, c.org_unit_id, c.app_id, c.last_seq,
+         c.last_activity_at, m.read_seq, to_json(lm.*) AS last_message
+    FROM conversation_members m
+    JOIN conversations c ON c.id = m.conversation_id
+    LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq`;
+
 export interface MemberRow {
   userId: string;
   role: MemberRole;
@@ -76,6 +91,15 @@ interface RefRow {
   org_unit_id: string | null;
   app_id: string | null;
 }
+
+const toInboxRow = (r: InboxRecord): InboxRow => ({
+  ref: toRef(r),
+  title: r.title,
+  lastSeq: Number(r.last_seq),
+  readSeq: Number(r.read_seq),
+  lastActivityAt: new Date(r.last_activity_at),
+  lastMessage: r.last_message,
+});
 
 const toRef = (row: RefRow): ConversationRef => ({
   id: row.id,
@@ -366,34 +390,27 @@ export class ConversationsRepository {
       params.push(at, id);
       after = 'AND (c.last_activity_at, c.id) < ($3::timestamptz, $4::uuid)';
     }
-    const rows = await queryRows<
-      RefRow & {
-        title: string | null;
-        last_seq: string;
-        last_activity_at: Date;
-        read_seq: string;
-        last_message: Record<string, unknown> | null;
-      }
-    >(
+    const rows = await queryRows<InboxRecord>(
       this.db,
-      `SELECT c.id, c.type, c.title, c.pair_key, c.group_id, c.org_unit_id, c.app_id, c.last_seq,
-              c.last_activity_at, m.read_seq, to_json(lm.*) AS last_message
-         FROM conversation_members m
-         JOIN conversations c ON c.id = m.conversation_id
-         LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
-        WHERE m.user_id = $1 ${after}
-        ORDER BY c.last_activity_at DESC, c.id DESC
-        LIMIT $2`,
+      `${INBOX_SELECT} WHERE m.user_id = $1 ${after} ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2`,
       params,
     );
-    return rows.map((r) => ({
-      ref: toRef(r),
-      title: r.title,
-      lastSeq: Number(r.last_seq),
-      readSeq: Number(r.read_seq),
-      lastActivityAt: new Date(r.last_activity_at),
-      lastMessage: r.last_message,
-    }));
+    return rows.map(toInboxRow);
+  }
+
+  /** Conversations as these members see them in their inboxes (pairs whose user is not a member are left out). */
+  async inboxRowsOf(
+    pairs: { conversationId: string; userId: string }[],
+  ): Promise<(InboxRow & { userId: string })[]> {
+    if (pairs.length === 0) return [];
+    const rows = await queryRows<InboxRecord & { user_id: string }>(
+      this.db,
+      `${INBOX_SELECT}
+         JOIN unnest($1::uuid[], $2::uuid[]) AS p(conversation_id, user_id)
+           ON p.conversation_id = m.conversation_id AND p.user_id = m.user_id`,
+      [pairs.map((p) => p.conversationId), pairs.map((p) => p.userId)],
+    );
+    return rows.map((r) => ({ ...toInboxRow(r), userId: r.user_id }));
   }
 
   /**

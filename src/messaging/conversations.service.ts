@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, type EntityManager } from 'typeorm';
+import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { AppError } from '../common/errors/app-error.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { ConversationType } from './conversation.entity.js';
@@ -12,7 +13,9 @@ import {
   type MemberRow,
   type NewConversation,
 } from './conversations.repository.js';
+import type { ConversationDto } from './dto/conversation.dto.js';
 import { ConversationJoinedEvent } from './events/conversation-joined.event.js';
+import { InboxService } from './inbox.service.js';
 import { ConversationLeftEvent } from './events/conversation-left.event.js';
 
 export interface MembershipChange {
@@ -29,11 +32,14 @@ export interface MembershipChange {
  */
 @Injectable()
 export class ConversationsService {
+  private readonly logger = new Logger(ConversationsService.name);
+
   constructor(
     private readonly db: DataSource,
     private readonly conversations: ConversationsRepository,
     private readonly access: ConversationAccess,
     private readonly events: EventEmitter2,
+    private readonly inbox: InboxService,
   ) {}
 
   /** The direct conversation of two users; created (with both members) when `create` is set. */
@@ -51,7 +57,7 @@ export class ConversationsService {
       return ref;
     });
     if (!created) return this.direct(a, b, false);
-    this.announce({ conversationId: created.id, joined: [a, b], left: [] });
+    await this.announce({ conversationId: created.id, joined: [a, b], left: [] });
     return this.access.remember(created);
   }
 
@@ -88,11 +94,14 @@ export class ConversationsService {
     const { byKey, created } = await this.db.transaction((tx) =>
       this.conversations.ensureKeyed(tx, fields, members),
     );
-    for (const m of members) {
-      const conversationId = byKey.get(m.pairKey);
-      if (conversationId && created.has(m.pairKey))
-        this.announce({ conversationId, joined: [m.userId], left: [] });
-    }
+    await this.announce(
+      ...members.flatMap((m) => {
+        const conversationId = byKey.get(m.pairKey);
+        return conversationId && created.has(m.pairKey)
+          ? [{ conversationId, joined: [m.userId], left: [] }]
+          : [];
+      }),
+    );
     return byKey;
   }
 
@@ -160,7 +169,7 @@ export class ConversationsService {
     options: { role?: MemberRole; capacity?: number } = {},
   ): Promise<string[]> {
     const joined = await this.db.transaction((tx) => this.addMembersTx(tx, conversationId, userIds, options));
-    this.announce({ conversationId, joined, left: [] });
+    await this.announce({ conversationId, joined, left: [] });
     return joined;
   }
 
@@ -168,15 +177,33 @@ export class ConversationsService {
     const left = await this.db.transaction((tx) =>
       this.conversations.deleteMembers(tx, conversationId, userIds),
     );
-    this.announce({ conversationId, joined: [], left });
+    await this.announce({ conversationId, joined: [], left });
     return left;
   }
 
-  /** After membership changes committed: tell every node (caches, sockets) and the users. */
-  announce(...changes: MembershipChange[]): void {
+  /**
+   * After membership changes committed: tell every node (caches, sockets) and the users, who get
+   * the conversation as they see it before anything else of it.
+   */
+  async announce(...changes: MembershipChange[]): Promise<void> {
+    const pairs = changes.flatMap((c) =>
+      c.joined.map((userId) => ({ conversationId: c.conversationId, userId })),
+    );
+    const views =
+      pairs.length === 0
+        ? new Map<string, Map<string, ConversationDto>>()
+        : await this.inbox.views(pairs).catch((error: unknown) => {
+            // The joins stand; their users learn the conversations from the inbox or sync instead.
+            this.logger.warn({ err: loggable(error) }, 'conversation views unavailable');
+            return new Map<string, Map<string, ConversationDto>>();
+          });
     for (const { conversationId, joined, left } of changes) {
-      if (joined.length > 0)
-        this.events.emit(ConversationJoinedEvent.event, new ConversationJoinedEvent(conversationId, joined));
+      if (joined.length > 0) {
+        this.events.emit(
+          ConversationJoinedEvent.event,
+          new ConversationJoinedEvent(conversationId, joined, views.get(conversationId) ?? new Map()),
+        );
+      }
       if (left.length > 0)
         this.events.emit(ConversationLeftEvent.event, new ConversationLeftEvent(conversationId, left));
     }

@@ -4,7 +4,6 @@ import { SessionRevokedEvent } from '../auth/events/session-revoked.event.js';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
-import { ConversationAccess } from './conversation-access.service.js';
 import { ConversationSequencer } from './conversation-sequencer.js';
 import type { MessageDto } from './dto/message.dto.js';
 import { ConversationJoinedEvent } from './events/conversation-joined.event.js';
@@ -37,7 +36,6 @@ export class DeliveryFanout implements OnModuleInit {
   constructor(
     private readonly bus: ClusterBus,
     private readonly emitter: SocketEmitter,
-    private readonly access: ConversationAccess,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -62,10 +60,9 @@ export class DeliveryFanout implements OnModuleInit {
   }
 
   @OnEvent(ConversationJoinedEvent.event)
-  async onJoined(e: ConversationJoinedEvent): Promise<void> {
+  onJoined(e: ConversationJoinedEvent): void {
     this.emitter.joinConversation(e.userIds, e.conversationId);
-    const ref = await this.access.ref(e.conversationId);
-    if (ref) this.emitter.toUsers(e.userIds, 'conversation:joined', { id: ref.id, type: ref.type });
+    for (const [userId, view] of e.views) this.emitter.toUsers([userId], 'conversation:joined', view);
   }
 
   @OnEvent(ConversationLeftEvent.event)

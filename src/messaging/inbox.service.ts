@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { peerOf } from './conversation-access.service.js';
 import { AppError } from '../common/errors/app-error.js';
-import { ConversationsRepository, type UnreadQuery, type UnreadSummary } from './conversations.repository.js';
+import {
+  ConversationsRepository,
+  type InboxRow,
+  type UnreadQuery,
+  type UnreadSummary,
+} from './conversations.repository.js';
 import type { ConversationDto } from './dto/conversation.dto.js';
 import { MessageDto } from './dto/message.dto.js';
 import { messageFromJson } from './message.store.js';
@@ -42,28 +48,57 @@ export class InboxService {
 
   async list(userId: string, limit: number, cursor?: string): Promise<Page<ConversationDto>> {
     const rows = await this.conversations.inbox(userId, limit + 1, cursor);
-    const peerIds = rows.filter((r) => r.ref.type === 'direct').map((r) => peerOf(r.ref.pairKey!, userId));
-    const peers = new Map((await this.users.findMany(peerIds)).map((u) => [u.id, u]));
+    const peers = await this.peersOf(rows.map((row) => ({ userId, row })));
     return toPage(
       rows,
       limit,
-      ({ ref, title, lastSeq, readSeq, lastMessage }) => {
-        const peerId = ref.type === 'direct' ? peerOf(ref.pairKey!, userId) : undefined;
-        return {
-          id: ref.id,
-          type: ref.type,
-          title: peerId ? (peers.get(peerId)?.displayName ?? null) : title,
-          ...(peerId ? { peerId } : {}),
-          ...(ref.groupId ? { groupId: ref.groupId } : {}),
-          ...(ref.orgUnitId ? { orgUnitId: ref.orgUnitId } : {}),
-          ...(ref.appId ? { appId: ref.appId } : {}),
-          lastSeq,
-          readSeq,
-          unread: Math.max(0, lastSeq - readSeq),
-          lastMessage: lastMessage ? MessageDto.from(messageFromJson(lastMessage)) : null,
-        };
-      },
+      (row) => this.view(userId, row, peers),
       (r) => encodeCursor([r.lastActivityAt.toISOString(), r.ref.id]),
     );
+  }
+
+  /**
+   * Conversations as these members see them (title, watermark, unread), by conversation and user;
+   * pairs whose user is not a member are left out. One query for any number of pairs.
+   */
+  async views(
+    pairs: { conversationId: string; userId: string }[],
+  ): Promise<Map<string, Map<string, ConversationDto>>> {
+    const rows = await this.conversations.inboxRowsOf(pairs);
+    const peers = await this.peersOf(rows.map((row) => ({ userId: row.userId, row })));
+    const out = new Map<string, Map<string, ConversationDto>>();
+    for (const row of rows) {
+      const byUser = out.get(row.ref.id) ?? new Map<string, ConversationDto>();
+      byUser.set(row.userId, this.view(row.userId, row, peers));
+      out.set(row.ref.id, byUser);
+    }
+    return out;
+  }
+
+  /** The other users of direct conversations, for their titles. */
+  private async peersOf(seen: { userId: string; row: InboxRow }[]): Promise<Map<string, User>> {
+    const ids = seen
+      .filter(({ row }) => row.ref.type === 'direct')
+      .map(({ userId, row }) => peerOf(row.ref.pairKey!, userId));
+    return new Map((await this.users.findMany([...new Set(ids)])).map((u) => [u.id, u]));
+  }
+
+  private view(userId: string, row: InboxRow, peers: Map<string, User>): ConversationDto {
+    const { ref, title, lastSeq, readSeq, lastMessage } = row;
+    const peerId = ref.type === 'direct' ? peerOf(ref.pairKey!, userId) : undefined;
+    return {
+      id: ref.id,
+      type: ref.type,
+      title: peerId ? (peers.get(peerId)?.displayName ?? null) : title,
+      ...(peerId ? { peerId } : {}),
+      ...(ref.groupId ? { groupId: ref.groupId } : {}),
+      ...(ref.orgUnitId ? { orgUnitId: ref.orgUnitId } : {}),
+      ...(ref.appId ? { appId: ref.appId } : {}),
+      lastSeq,
+      readSeq,
+      // Sending moves the sender's read watermark, so what lies past it is other people's.
+      unread: Math.max(0, lastSeq - readSeq),
+      lastMessage: lastMessage ? MessageDto.from(messageFromJson(lastMessage)) : null,
+    };
   }
 }

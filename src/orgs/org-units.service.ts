@@ -117,7 +117,7 @@ export class OrgUnitsService implements OnModuleInit {
       const announce = moved ? await this.syncConversations(tx, unit.tenantId) : [];
       return { unit: current, announce };
     });
-    this.conversations.announce(...changed.announce);
+    await this.conversations.announce(...changed.announce);
     return changed.unit;
   }
 
@@ -139,7 +139,7 @@ export class OrgUnitsService implements OnModuleInit {
         announce: await this.syncConversations(tx, unit.tenantId),
       };
     });
-    this.conversations.announce(...result.announce);
+    await this.conversations.announce(...result.announce);
     return result.added;
   }
 
@@ -151,7 +151,7 @@ export class OrgUnitsService implements OnModuleInit {
       if (!(await this.units.deleteMember(tx, unitId, userId))) throw AppError.notFound('Unit member');
       return this.syncConversations(tx, unit.tenantId);
     });
-    this.conversations.announce(...announce);
+    await this.conversations.announce(...announce);
   }
 
   /** Members of the unit, or (recursive) of the unit and every unit below it. */

@@ -17,9 +17,7 @@ export interface ServerEvents {
   }) => void;
   typing: (typing: { conversationId: string; userId: string; typing: boolean }) => void;
   presence: (presence: { userId: string; online: boolean; lastSeenAt: string | null }) => void;
-  'conversation:joined': (
-    conversation: Pick<ConversationDto, 'id' | 'type'> & Partial<ConversationDto>,
-  ) => void;
+  'conversation:joined': (conversation: ConversationDto) => void;
   'conversation:left': (left: { conversationId: string }) => void;
   'session:revoked': (revoked: { sessionId: string }) => void;
   'server:shutdown': (notice: { reconnect: true; retryAfterMs: number }) => void;
