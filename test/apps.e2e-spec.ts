@@ -281,6 +281,9 @@ describe('applications pushing to users', () => {
       .get(`/api/v1/tenants/${tenantId}/apps`)
       .set(...bearer(owner))
       .expect(200);
-    expect(list.body).toEqual([{ id: app.id, tenantId, name: 'Payroll', createdAt: expect.any(String) }]);
+    expect(list.body).toEqual({
+      items: [{ id: app.id, tenantId, name: 'Payroll', createdAt: expect.any(String) }],
+      nextCursor: null,
+    });
   });
 });

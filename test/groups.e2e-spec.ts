@@ -223,7 +223,7 @@ describe('groups and topics', () => {
     expect(await rejoined).toEqual({
       id: topic.conversationId,
       type: 'group',
-      title: topic.name,
+      title: name,
       groupId: topic.id,
       lastSeq: 3,
       // A new membership: the watermark starts again from the beginning.

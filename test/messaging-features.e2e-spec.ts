@@ -118,9 +118,10 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
       .get('/api/v1/connections')
       .set(...bearer(b))
       .expect(200);
-    expect(connections.body).toEqual([
-      { userId: a.id, username: a.username, online: true, lastSeenAt: null },
-    ]);
+    expect(connections.body).toEqual({
+      items: [{ userId: a.id, username: a.username, online: true, lastSeenAt: null }],
+      nextCursor: null,
+    });
 
     a1.close();
     await settle();
@@ -132,7 +133,7 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
       .get('/api/v1/connections')
       .set(...bearer(b))
       .expect(200);
-    expect(after.body).toEqual([
+    expect(after.body.items).toEqual([
       { userId: a.id, username: a.username, online: false, lastSeenAt: bSees[1]!.lastSeenAt },
     ]);
     expect(strangerSees).toEqual([]);

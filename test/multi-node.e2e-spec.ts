@@ -55,7 +55,7 @@ withRedis('several nodes behind Redis', () => {
       .get('/api/v1/connections')
       .set(...bearer(b))
       .expect(200);
-    expect(online.body[0]).toMatchObject({ userId: a.id, online: true });
+    expect(online.body.items[0]).toMatchObject({ userId: a.id, online: true });
 
     const got = record<{ seq: number }>(bSocket, 'message:new');
     const acks = await Promise.all(

@@ -94,14 +94,14 @@ describe('tenants, org units and announcement conversations', () => {
       .query({ recursive: true })
       .set(...bearer(hq!))
       .expect(200);
-    expect(recursive.body.map((m: { userId: string }) => m.userId).sort()).toEqual(
+    expect(recursive.body.items.map((m: { userId: string }) => m.userId).sort()).toEqual(
       [sales!.id, salesEu!.id].sort(),
     );
     const direct = await t.http
       .get(`/api/v1/org-units/${salesUnit.id}/members`)
       .set(...bearer(hq!))
       .expect(200);
-    expect(direct.body).toEqual([{ userId: sales!.id, unitId: salesUnit.id }]);
+    expect(direct.body).toEqual({ items: [{ userId: sales!.id, unitId: salesUnit.id }], nextCursor: null });
 
     const socketsOf = await Promise.all([hq, sales, salesEu, support, other].map((u) => open(u!)));
     const [hqGot, salesGot, euGot, supportGot, otherGot] = socketsOf.map((s) =>
@@ -318,7 +318,10 @@ describe('tenants, org units and announcement conversations', () => {
       .get('/api/v1/tenants')
       .set(...bearer(admin!))
       .expect(200);
-    expect(mine.body).toEqual([expect.objectContaining({ id: tenantId, role: 'admin' })]);
+    expect(mine.body).toEqual({
+      items: [expect.objectContaining({ id: tenantId, role: 'admin' })],
+      nextCursor: null,
+    });
   });
 
   it('quotas: admins read and set them; messagesPerDay stops posts with QUOTA_EXCEEDED, exactly at the limit under concurrency', async () => {

@@ -352,7 +352,7 @@ describe('client releases, devices and signed clients', () => {
       .get('/api/v1/stats/installs')
       .set(...bearer(admin))
       .expect(200);
-    expect(stats.body.filter((s: { platform: string }) => s.platform === platform)).toEqual([
+    expect(stats.body.items.filter((s: { platform: string }) => s.platform === platform)).toEqual([
       { platform, appVersion: '1.3.0', installs: 2 },
     ]);
     const devices = await t.http

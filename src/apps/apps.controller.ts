@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -12,9 +12,10 @@ import {
 import { type AuthUser, CurrentUser, Public } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../common/pagination/cursor.js';
 import type { App } from './app.entity.js';
 import { AppsService } from './apps.service.js';
-import { AppDto, AppWithKeyDto, CreateAppDto, PushDto, PushResultDto } from './dto/apps.dto.js';
+import { AppDto, AppPageDto, AppWithKeyDto, CreateAppDto, PushDto, PushResultDto } from './dto/apps.dto.js';
 
 const toDto = (a: App): AppDto => ({
   id: a.id,
@@ -47,10 +48,15 @@ export class AppsController {
   @Get('tenants/:id/apps')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The tenant’s applications (owner or admin)' })
-  @ApiOkResponse({ type: [AppDto] })
+  @ApiOkResponse({ type: AppPageDto })
   @ApiErrors(400, 401, 403, 404)
-  async list(@CurrentUser() auth: AuthUser, @UuidParam('id') tenantId: string): Promise<AppDto[]> {
-    return (await this.apps.list(auth.userId, tenantId)).map(toDto);
+  async list(
+    @CurrentUser() auth: AuthUser,
+    @UuidParam('id') tenantId: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<AppDto>> {
+    const page = await this.apps.list(auth.userId, tenantId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return { items: page.items.map(toDto), nextCursor: page.nextCursor };
   }
 
   @Post('apps/:id/rotate-key')

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { afterRow } from '../common/pagination/cursor.js';
 import { queryRows } from '../database/sql.js';
 import type { App } from './app.entity.js';
 
@@ -20,11 +21,19 @@ export class AppsRepository {
     return row!;
   }
 
-  listByTenant(tenantId: string, limit: number): Promise<App[]> {
+  /** The tenant's applications, oldest first, after the row the cursor names. */
+  listByTenant(tenantId: string, limit: number, cursor?: string): Promise<App[]> {
+    const params: unknown[] = [tenantId, limit];
+    let after = '';
+    if (cursor) {
+      const keyset = afterRow(cursor, 'apps', 'a', '$3');
+      params.push(keyset.id);
+      after = keyset.sql;
+    }
     return queryRows<App>(
       this.db,
-      `SELECT ${APP_COLUMNS} FROM apps WHERE tenant_id = $1 ORDER BY created_at LIMIT $2`,
-      [tenantId, limit],
+      `SELECT ${APP_COLUMNS} FROM apps a WHERE tenant_id = $1 ${after} ORDER BY created_at, id LIMIT $2`,
+      params,
     );
   }
 

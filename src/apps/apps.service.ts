@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { SessionsService } from '../auth/sessions.service.js';
 import { AppError } from '../common/errors/app-error.js';
+import { type Page, rowCursor, toPage } from '../common/pagination/cursor.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { MessagesService } from '../messaging/messages.service.js';
 import { PresenceService } from '../messaging/presence.service.js';
@@ -37,9 +38,15 @@ export class AppsService {
     return { app, apiKey };
   }
 
-  async list(actorId: string, tenantId: string): Promise<App[]> {
+  async list(actorId: string, tenantId: string, limit: number, cursor?: string): Promise<Page<App>> {
     await this.tenants.requireRole(actorId, tenantId, ['owner', 'admin']);
-    return this.apps.listByTenant(tenantId, 500);
+    const rows = await this.apps.listByTenant(tenantId, limit + 1, cursor);
+    return toPage(
+      rows,
+      limit,
+      (a) => a,
+      (a) => rowCursor(a.id),
+    );
   }
 
   /** A new key; the old one stops working at once. */

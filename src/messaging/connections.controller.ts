@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { DEFAULT_PAGE_SIZE, type Page, pageOf, PageQueryDto } from '../common/pagination/cursor.js';
 import { FriendsService } from '../users/friends.service.js';
 import { PresenceService } from './presence.service.js';
 
@@ -11,6 +12,8 @@ export class ConnectionDto {
   @ApiProperty() online!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSeenAt!: string | null;
 }
+
+export const ConnectionPageDto = pageOf(ConnectionDto);
 
 @ApiTags('presence')
 @ApiBearerAuth()
@@ -26,15 +29,19 @@ export class ConnectionsController {
   @ApiOperation({
     summary: 'The caller’s friends with whether they are online now and when they were last seen',
   })
-  @ApiOkResponse({ type: [ConnectionDto] })
-  async list(@CurrentUser() auth: AuthUser): Promise<ConnectionDto[]> {
-    const friends = await this.friends.presenceList(auth.userId);
-    const online = await this.presence.onlineOf(friends.map((f) => f.id));
-    return friends.map((f) => ({
-      userId: f.id,
-      username: f.username,
-      online: online.has(f.id),
-      lastSeenAt: f.lastSeenAt?.toISOString() ?? null,
-    }));
+  @ApiOkResponse({ type: ConnectionPageDto })
+  @ApiErrors(400)
+  async list(@CurrentUser() auth: AuthUser, @Query() query: PageQueryDto): Promise<Page<ConnectionDto>> {
+    const page = await this.friends.presenceList(auth.userId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    const online = await this.presence.onlineOf(page.items.map((f) => f.id));
+    return {
+      items: page.items.map((f) => ({
+        userId: f.id,
+        username: f.username,
+        online: online.has(f.id),
+        lastSeenAt: f.lastSeenAt?.toISOString() ?? null,
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 }

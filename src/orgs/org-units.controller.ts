@@ -3,9 +3,11 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTa
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
+import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/cursor.js';
 import {
   OrgUnitDto,
   UnitMemberDto,
+  UnitMemberPageDto,
   UnitMembersQueryDto,
   UpdateOrgUnitDto,
   UserIdsDto,
@@ -35,14 +37,18 @@ export class OrgUnitsController {
 
   @Get(':id/members')
   @ApiOperation({ summary: 'Members of a unit; recursive=true includes every unit below it' })
-  @ApiOkResponse({ type: [UnitMemberDto] })
+  @ApiOkResponse({ type: UnitMemberPageDto })
   @ApiErrors(400, 404)
   members(
     @CurrentUser() auth: AuthUser,
     @UuidParam('id') id: string,
     @Query() query: UnitMembersQueryDto,
-  ): Promise<UnitMemberDto[]> {
-    return this.units.members(auth.userId, id, query.recursive ?? false);
+  ): Promise<Page<UnitMemberDto>> {
+    return this.units.members(auth.userId, id, {
+      recursive: query.recursive ?? false,
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: query.cursor,
+    });
   }
 
   @Delete(':id/members/:userId')

@@ -67,11 +67,17 @@ export class OrgUnitsRepository {
   }
 
   /** The members of these units, each user once with one of their units. */
-  async membersOf(unitIds: string[]): Promise<{ userId: string; unitId: string }[]> {
+  /** The users of these units (each once, with one of their units), by user id after `afterUserId`. */
+  async membersOf(
+    unitIds: string[],
+    page?: { limit: number; afterUserId?: string },
+  ): Promise<{ userId: string; unitId: string }[]> {
     const rows = await queryRows<{ user_id: string; unit_id: string }>(
       this.db,
-      `SELECT DISTINCT ON (user_id) user_id, unit_id FROM org_unit_members WHERE unit_id = ANY($1::uuid[]) ORDER BY user_id, unit_id`,
-      [unitIds],
+      `SELECT DISTINCT ON (user_id) user_id, unit_id FROM org_unit_members
+        WHERE unit_id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR user_id > $2::uuid)
+        ORDER BY user_id, unit_id LIMIT $3`,
+      [unitIds, page?.afterUserId ?? null, page?.limit ?? null],
     );
     return rows.map((r) => ({ userId: r.user_id, unitId: r.unit_id }));
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
+import { type Page, rowCursor, rowCursorId, toPage } from '../common/pagination/cursor.js';
 import { ConversationAccess } from '../messaging/conversation-access.service.js';
 import type { ConversationRef } from '../messaging/conversations.repository.js';
 import { ConversationsService, type MembershipChange } from '../messaging/conversations.service.js';
@@ -158,12 +159,19 @@ export class OrgUnitsService implements OnModuleInit {
   async members(
     actorId: string,
     unitId: string,
-    recursive: boolean,
-  ): Promise<{ userId: string; unitId: string }[]> {
+    options: { recursive: boolean; limit: number; cursor?: string },
+  ): Promise<Page<{ userId: string; unitId: string }>> {
     const unit = await this.unitFor(actorId, unitId);
     await this.tenants.requireRole(actorId, unit.tenantId, ['owner', 'admin', 'member']);
-    const units = recursive ? await this.units.subtreeIds(this.db, unitId) : [unitId];
-    return this.units.membersOf(units);
+    const afterUserId = options.cursor ? rowCursorId(options.cursor) : undefined;
+    const units = options.recursive ? await this.units.subtreeIds(this.db, unitId) : [unitId];
+    const rows = await this.units.membersOf(units, { limit: options.limit + 1, afterUserId });
+    return toPage(
+      rows,
+      options.limit,
+      (m) => m,
+      (m) => rowCursor(m.userId),
+    );
   }
 
   /** Users in the unit's subtree (for application pushes). */

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../common/pagination/cursor.js';
 import {
   AddTenantMemberDto,
   CreateOrgUnitDto,
@@ -12,6 +13,7 @@ import {
   QuotaDto,
   QuotaUsageDto,
   TenantDto,
+  TenantPageDto,
   TenantMemberDto,
 } from './dto/orgs.dto.js';
 import type { OrgUnit } from './org-unit.entity.js';
@@ -47,15 +49,20 @@ export class TenantsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Tenants the caller belongs to' })
-  @ApiOkResponse({ type: [TenantDto] })
-  async mine(@CurrentUser() auth: AuthUser): Promise<TenantDto[]> {
-    return (await this.tenants.listMine(auth.userId)).map((t) => ({
-      id: t.id,
-      name: t.name,
-      role: t.role,
-      createdAt: t.createdAt.toISOString(),
-    }));
+  @ApiOperation({ summary: 'Tenants the caller belongs to, oldest first' })
+  @ApiOkResponse({ type: TenantPageDto })
+  @ApiErrors(400)
+  async mine(@CurrentUser() auth: AuthUser, @Query() query: PageQueryDto): Promise<Page<TenantDto>> {
+    const page = await this.tenants.listMine(auth.userId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return {
+      items: page.items.map((t) => ({
+        id: t.id,
+        name: t.name,
+        role: t.role,
+        createdAt: t.createdAt.toISOString(),
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Post(':id/members')

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { afterRow } from '../common/pagination/cursor.js';
 import { queryRows } from '../database/sql.js';
 import { Tenant, TenantMember, type TenantRole } from './tenant.entity.js';
 
@@ -33,7 +34,19 @@ export class TenantsRepository {
   }
 
   /** The user's tenants with their role, oldest first (at most 500). */
-  async tenantsOf(userId: string): Promise<(Tenant & { role: TenantRole })[]> {
+  /** The user's tenants, oldest first, after the row the cursor names. */
+  async tenantsOf(
+    userId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<(Tenant & { role: TenantRole })[]> {
+    const params: unknown[] = [userId, limit];
+    let after = '';
+    if (cursor) {
+      const keyset = afterRow(cursor, 'tenants', 't', '$3');
+      params.push(keyset.id);
+      after = keyset.sql;
+    }
     const rows = await queryRows<{
       id: string;
       name: string;
@@ -43,8 +56,9 @@ export class TenantsRepository {
       messages_per_day: number | null;
     }>(
       this.db,
-      `SELECT t.*, m.role FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = $1 ORDER BY t.created_at LIMIT 500`,
-      [userId],
+      `SELECT t.*, m.role FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id
+        WHERE m.user_id = $1 ${after} ORDER BY t.created_at, t.id LIMIT $2`,
+      params,
     );
     return rows.map((r) => ({
       id: r.id,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
+import { type Page, rowCursor, toPage } from '../common/pagination/cursor.js';
 import { nothingToRefund, type Refund } from '../common/refund.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { UsersService } from '../users/users.service.js';
@@ -21,8 +22,18 @@ export class TenantsService {
     return { ...tenant, role: 'owner' as const };
   }
 
-  listMine(userId: string): Promise<(Tenant & { role: TenantRole })[]> {
-    return this.tenants.tenantsOf(userId);
+  async listMine(
+    userId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Tenant & { role: TenantRole }>> {
+    const rows = await this.tenants.tenantsOf(userId, limit + 1, cursor);
+    return toPage(
+      rows,
+      limit,
+      (t) => t,
+      (t) => rowCursor(t.id),
+    );
   }
 
   /** Adds or re-roles a member. Admins add members; only the owner grants admin or owner. */

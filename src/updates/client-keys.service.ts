@@ -9,6 +9,7 @@ import {
 } from 'node:crypto';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { OnceStore } from '../common/redis/once-store.js';
 import type { ClientKey } from './client-key.entity.js';
 import { ClientKeysRepository } from './client-keys.repository.js';
@@ -48,8 +49,15 @@ export class ClientKeysService {
     return { key, secret };
   }
 
-  list(): Promise<ClientKey[]> {
-    return this.keys.list(1000);
+  async list(limit: number, cursor?: string): Promise<Page<ClientKey>> {
+    const afterKeyId = cursor ? decodeCursor(cursor, ['string'] as const)[0] : undefined;
+    const rows = await this.keys.list(limit + 1, afterKeyId);
+    return toPage(
+      rows,
+      limit,
+      (k) => k,
+      (k) => encodeCursor([k.keyId]),
+    );
   }
 
   async revoke(keyId: string): Promise<void> {

@@ -10,17 +10,19 @@ import {
 import type { Response } from 'express';
 import { AdminOnly, Public } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
-import { DEFAULT_PAGE_SIZE } from '../common/pagination/cursor.js';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../common/pagination/cursor.js';
 import { ClientKeysService } from './client-keys.service.js';
 import { DevicesService } from './devices.service.js';
 import {
   ClientKeyDto,
+  ClientKeyPageDto,
   ClientKeySecretDto,
   CreateClientKeyDto,
   DeviceDto,
   DevicePageDto,
   DeviceQueryDto,
   InstallStatDto,
+  InstallStatPageDto,
   RegisterDeviceDto,
 } from './dto/updates.dto.js';
 
@@ -65,10 +67,10 @@ export class DevicesController {
   @AdminOnly()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Installs per platform and app version (admin)' })
-  @ApiOkResponse({ type: [InstallStatDto] })
-  @ApiErrors(401, 403)
-  installs(): Promise<InstallStatDto[]> {
-    return this.devices.installs();
+  @ApiOkResponse({ type: InstallStatPageDto })
+  @ApiErrors(400, 401, 403)
+  installs(@Query() query: PageQueryDto): Promise<Page<InstallStatDto>> {
+    return this.devices.installs(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Post('client-keys')
@@ -86,15 +88,19 @@ export class DevicesController {
   @AdminOnly()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Client signing keys (admin), without their secrets' })
-  @ApiOkResponse({ type: [ClientKeyDto] })
-  @ApiErrors(401, 403)
-  async listKeys(): Promise<ClientKeyDto[]> {
-    return (await this.keys.list()).map((k) => ({
-      keyId: k.keyId,
-      name: k.name,
-      createdAt: k.createdAt.toISOString(),
-      revokedAt: k.revokedAt?.toISOString() ?? null,
-    }));
+  @ApiOkResponse({ type: ClientKeyPageDto })
+  @ApiErrors(400, 401, 403)
+  async listKeys(@Query() query: PageQueryDto): Promise<Page<ClientKeyDto>> {
+    const page = await this.keys.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return {
+      items: page.items.map((k) => ({
+        keyId: k.keyId,
+        name: k.name,
+        createdAt: new Date(k.createdAt).toISOString(),
+        revokedAt: k.revokedAt ? new Date(k.revokedAt).toISOString() : null,
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   @Delete('client-keys/:keyId')

@@ -51,11 +51,17 @@ export class DevicesRepository {
   }
 
   /** Installs per platform and app version (each device counts once, at its current version). */
-  async installs(): Promise<{ platform: string; appVersion: string; installs: number }[]> {
+  /** Installs per (platform, app version), in that order, after the pair `after`. */
+  async installs(
+    limit: number,
+    after?: readonly [string, string],
+  ): Promise<{ platform: string; appVersion: string; installs: number }[]> {
     const rows = await queryRows<{ platform: string; app_version: string; installs: number }>(
       this.db,
-      `SELECT platform, app_version, count(*)::int AS installs FROM devices GROUP BY platform, app_version
-        ORDER BY platform, installs DESC, app_version LIMIT 1000`,
+      `SELECT platform, app_version, count(*)::int AS installs FROM devices
+        WHERE $2::text IS NULL OR (platform, app_version) > ($2, $3)
+        GROUP BY platform, app_version ORDER BY platform, app_version LIMIT $1`,
+      [limit, after?.[0] ?? null, after?.[1] ?? null],
     );
     return rows.map((r) => ({ platform: r.platform, appVersion: r.app_version, installs: r.installs }));
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { Device } from './device.entity.js';
 import { DevicesRepository } from './devices.repository.js';
 import type { DeviceDto, InstallStatDto, RegisterDeviceDto } from './dto/updates.dto.js';
@@ -36,7 +36,14 @@ export class DevicesService {
   }
 
   /** Installs per platform and app version (each device counts once, at its current version). */
-  installs(): Promise<InstallStatDto[]> {
-    return this.devices.installs();
+  async installs(limit: number, cursor?: string): Promise<Page<InstallStatDto>> {
+    const after = cursor ? decodeCursor(cursor, ['string', 'string'] as const) : undefined;
+    const rows = await this.devices.installs(limit + 1, after);
+    return toPage(
+      rows,
+      limit,
+      (r) => r,
+      (r) => encodeCursor([r.platform, r.appVersion]),
+    );
   }
 }

@@ -151,16 +151,28 @@ export class FriendsRepository {
   }
 
   /** Active friends with what presence needs (at most 5000, by username). */
-  async presenceList(userId: string): Promise<{ id: string; username: string; lastSeenAt: Date | null }[]> {
-    const rows = await queryRows<{ id: string; username: string; last_seen_at: Date | null }>(
+  /** Friends with what presence needs, by username after `afterUsernameKey`. */
+  async presenceList(
+    userId: string,
+    limit: number,
+    afterUsernameKey?: string,
+  ): Promise<{ id: string; username: string; usernameKey: string; lastSeenAt: Date | null }[]> {
+    const rows = await queryRows<{
+      id: string;
+      username: string;
+      username_key: string;
+      last_seen_at: Date | null;
+    }>(
       this.db,
-      `SELECT u.id, u.username, u.last_seen_at FROM friendships f JOIN users u ON u.id = f.friend_id
-        WHERE f.user_id = $1 AND u.deactivated_at IS NULL ORDER BY u.username_key LIMIT 5000`,
-      [userId],
+      `SELECT u.id, u.username, u.username_key, u.last_seen_at FROM friendships f JOIN users u ON u.id = f.friend_id
+        WHERE f.user_id = $1 AND u.deactivated_at IS NULL AND ($3::text IS NULL OR u.username_key > $3)
+        ORDER BY u.username_key LIMIT $2`,
+      [userId, limit, afterUsernameKey ?? null],
     );
     return rows.map((r) => ({
       id: r.id,
       username: r.username,
+      usernameKey: r.username_key,
       lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at) : null,
     }));
   }

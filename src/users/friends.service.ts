@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
-import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { Db } from '../database/sql.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import { BlocksService } from './blocks.service.js';
@@ -138,9 +138,20 @@ export class FriendsService {
     return this.friendships.relation(userId, otherId);
   }
 
-  /** Friends with what presence needs (at most 5000, by username). */
-  presenceList(userId: string): Promise<{ id: string; username: string; lastSeenAt: Date | null }[]> {
-    return this.friendships.presenceList(userId);
+  /** A page of friends with what presence needs, by username. */
+  async presenceList(
+    userId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<{ id: string; username: string; lastSeenAt: Date | null }>> {
+    const after = cursor ? decodeCursor(cursor, ['string'] as const)[0] : undefined;
+    const rows = await this.friendships.presenceList(userId, limit + 1, after);
+    return toPage(
+      rows,
+      limit,
+      ({ id, username, lastSeenAt }) => ({ id, username, lastSeenAt }),
+      (r) => encodeCursor([r.usernameKey]),
+    );
   }
 
   friendIdsOf(userId: string): Promise<string[]> {

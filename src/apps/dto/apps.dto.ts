@@ -12,6 +12,7 @@ import {
 import { MESSAGE_TYPES, type MessageType } from '../../messaging/message.entity.js';
 import { BODY_CEILING } from '../../messaging/dto/message.dto.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
+import { pageOf } from '../../common/pagination/cursor.js';
 
 export const MAX_PUSH_USERS = 1000;
 
@@ -28,6 +29,8 @@ export class AppDto {
   @ApiProperty() name!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
+
+export const AppPageDto = pageOf(AppDto);
 
 export class AppWithKeyDto extends AppDto {
   @ApiProperty({ description: 'Shown once; send it as X-App-Key. Stored only as a hash.' }) apiKey!: string;

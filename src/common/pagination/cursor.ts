@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { AppError } from '../errors/app-error.js';
@@ -73,4 +73,47 @@ export function toPage<R, T>(
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows[pageRows.length - 1];
   return { items: pageRows.map(map), nextCursor: hasMore && last !== undefined ? cursorOf(last) : null };
+}
+
+/** The response class of a list route: `{items: [Item], nextCursor}`, named `<Item>PageDto` for the OpenAPI document. */
+export function pageOf<T>(item: new () => T): new () => Page<T> {
+  class PageOfItems implements Page<T> {
+    @ApiProperty({ type: [item] }) items!: T[];
+    @ApiProperty({
+      type: String,
+      nullable: true,
+      description: 'Pass as `cursor` for the next page; null on the last',
+    })
+    nextCursor!: string | null;
+  }
+  Object.defineProperty(PageOfItems, 'name', { value: `${item.name.replace(/Dto$/, '')}PageDto` });
+  return PageOfItems;
+}
+
+/** A cursor naming the last row of a page by its id (a UUID). */
+export const rowCursor = (id: string): string => encodeCursor([id]);
+
+/** The id a {@link rowCursor} names; VALIDATION_FAILED on anything else. */
+export function rowCursorId(cursor: string): string {
+  const [id] = decodeCursor(cursor, ['string'] as const);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw malformed();
+  return id;
+}
+
+/**
+ * The keyset condition "after the row the cursor names" for a list ordered by `(created_at, id)`
+ * of `table` (aliased `alias`): the row's own timestamp is read back, at full precision. `param`
+ * is the placeholder the cursor's id is bound to.
+ */
+export function afterRow(
+  cursor: string,
+  table: string,
+  alias: string,
+  param: string,
+): { sql: string; id: string } {
+  const id = rowCursorId(cursor);
+  return {
+    sql: `AND (${alias}.created_at, ${alias}.id) > (SELECT created_at, id FROM ${table} WHERE id = ${param}::uuid)`,
+    id,
+  };
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { pageOf, PageQueryDto } from '../../common/pagination/cursor.js';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -30,6 +31,8 @@ export class TenantDto {
   @ApiProperty({ enum: ['owner', 'admin', 'member'], description: 'The caller’s role' }) role!: TenantRole;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
+
+export const TenantPageDto = pageOf(TenantDto);
 
 export class AddTenantMemberDto {
   @ApiProperty({ format: 'uuid' })
@@ -99,7 +102,7 @@ export class UserIdsDto {
   userIds!: string[];
 }
 
-export class UnitMembersQueryDto {
+export class UnitMembersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Include members of every unit below' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
@@ -111,6 +114,8 @@ export class UnitMemberDto {
   @ApiProperty({ format: 'uuid' }) userId!: string;
   @ApiProperty({ format: 'uuid', description: 'The unit the user belongs to' }) unitId!: string;
 }
+
+export const UnitMemberPageDto = pageOf(UnitMemberDto);
 
 export class QuotaDto {
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0, description: 'null: unlimited' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination/cursor.js';
+import { pageOf, PageQueryDto } from '../../common/pagination/cursor.js';
 import { PLATFORM_PATTERN, VERSION_PATTERN } from '../version.js';
 
 const PLATFORM_RULE = 'platform must match ^[a-z0-9][a-z0-9_-]{0,31}$';
@@ -165,6 +165,8 @@ export class InstallStatDto {
   @ApiProperty() installs!: number;
 }
 
+export const InstallStatPageDto = pageOf(InstallStatDto);
+
 export class CreateClientKeyDto {
   @ApiProperty({ minLength: 1, maxLength: 128 })
   @IsString()
@@ -178,6 +180,8 @@ export class ClientKeyDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) revokedAt!: string | null;
 }
+
+export const ClientKeyPageDto = pageOf(ClientKeyDto);
 
 export class ClientKeySecretDto {
   @ApiProperty() keyId!: string;
