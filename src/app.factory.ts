@@ -1,9 +1,12 @@
+import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
+import { AppError } from './common/errors/app-error.js';
 import { createValidationPipe } from './common/errors/validation.js';
 import { originAllowed } from './common/http/origins.js';
 import { RelayIoAdapter } from './messaging/socket-io.adapter.js';
@@ -25,7 +28,9 @@ export async function createApp(
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['healthz', 'readyz', 'metrics', { path: 'invite/:code', method: RequestMethod.GET }],
+  });
   app.useGlobalPipes(createValidationPipe());
   app.useWebSocketAdapter(new RelayIoAdapter(app));
   app.enableCors({
@@ -49,5 +54,12 @@ export async function createApp(
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await app.init();
+  // Last in line: a path outside the API prefix that nothing serves gets the JSON error shape too
+  // (not Express's HTML page).
+  app.use((req: Request, res: Response) => {
+    const error = new AppError('NOT_FOUND', `Cannot ${req.method} ${req.path.slice(0, 200)}`);
+    res.status(error.status).json({ statusCode: error.status, ...error.toBody() });
+  });
   return app;
 }

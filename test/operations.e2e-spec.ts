@@ -123,6 +123,7 @@ describe('operations: health, docs, errors, CORS', () => {
         'POST /api/v1/friends/invites',
         'GET /api/v1/friends/invites/{code}/qr',
         'POST /api/v1/friends/invites/{code}/accept',
+        'GET /invite/{code}',
         'GET /healthz',
         'GET /metrics',
         'GET /readyz',

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth/auth-context.js';
-import { SkipSignature } from '../updates/signature.guard.js';
+import { SkipSignature } from '../common/http/skip-signature.js';
 import { HealthService } from './health.service.js';
 
 class ReadinessDto {

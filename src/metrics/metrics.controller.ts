@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/auth-context.js';
-import { SkipSignature } from '../updates/signature.guard.js';
+import { SkipSignature } from '../common/http/skip-signature.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('operations')

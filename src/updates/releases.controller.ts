@@ -44,7 +44,7 @@ import {
 } from './dto/updates.dto.js';
 import type { HashedFile } from './hashing-storage.js';
 import { ReleasesService } from './releases.service.js';
-import { SkipSignature } from './signature.guard.js';
+import { SkipSignature } from '../common/http/skip-signature.js';
 import { PLATFORM_PATTERN } from './version.js';
 
 @ApiTags('releases')

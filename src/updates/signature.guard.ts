@@ -1,14 +1,10 @@
-import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppConfig } from '../common/config/app-config.js';
+import { SKIP_SIGNATURE } from '../common/http/skip-signature.js';
 import { ClientKeysService } from './client-keys.service.js';
 import { sha256Hex } from './client-signature.js';
-
-export const SKIP_SIGNATURE = 'relay:skip-signature';
-
-/** The route stays open to unsigned clients even with SIGNATURE_REQUIRED (health, update checks). */
-export const SkipSignature = (): MethodDecorator & ClassDecorator => SetMetadata(SKIP_SIGNATURE, true);
 
 /** With SIGNATURE_REQUIRED=true, every REST route demands a request signed with a client key. */
 @Injectable()

@@ -14,6 +14,7 @@ import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { originOf } from '../common/http/origins.js';
 import { InvitesService } from './invites.service.js';
 
 export class CreateInviteDto {
@@ -42,7 +43,6 @@ const codeOf = (raw: string): string => {
   if (!CODE.test(raw)) throw AppError.notFound('Invite');
   return raw;
 };
-const originOf = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
 @ApiTags('friends')
 @ApiBearerAuth()

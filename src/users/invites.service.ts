@@ -7,6 +7,17 @@ import { BlocksService } from './blocks.service.js';
 import type { FriendInvite } from './friend-invite.entity.js';
 import { FriendsService } from './friends.service.js';
 import { InvitesRepository } from './invites.repository.js';
+import { UsersService } from './users.service.js';
+
+export interface InvitePreview {
+  code: string;
+  url: string;
+  inviter: { id: string; displayName: string };
+  expiresAt: string;
+  state: 'open' | 'expired' | 'used';
+  /** The link as a PNG QR code, for a phone to scan from the screen. */
+  qrDataUrl: string;
+}
 
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -17,6 +28,7 @@ export class InvitesService {
     private readonly friends: FriendsService,
     private readonly blocks: BlocksService,
     private readonly config: AppConfig,
+    private readonly users: UsersService,
   ) {}
 
   async create(
@@ -62,6 +74,32 @@ export class InvitesService {
     }
     await this.friends.makeFriends(invite.creatorId, userId);
     return { friendId: invite.creatorId };
+  }
+
+  /**
+   * What the invite link shows to whoever opens it (no sign-in needed: holding the code is the
+   * permission): who invites, until when, and whether it can still be used. Null for no such code.
+   */
+  async preview(code: string, origin: string): Promise<InvitePreview | null> {
+    const invite = await this.invites.findByCode(code);
+    if (!invite) return null;
+    const [inviter] = await this.users.findMany([invite.creatorId]);
+    if (!inviter || inviter.deactivatedAt) return null;
+    const state =
+      invite.expiresAt.getTime() <= Date.now()
+        ? 'expired'
+        : !invite.multiUse && invite.uses > 0
+          ? 'used'
+          : 'open';
+    const url = this.urlOf(code, origin);
+    return {
+      code,
+      url,
+      inviter: { id: inviter.id, displayName: inviter.displayName },
+      expiresAt: invite.expiresAt.toISOString(),
+      state,
+      qrDataUrl: await QRCode.toDataURL(url, { errorCorrectionLevel: 'M', margin: 2, width: 240 }),
+    };
   }
 
   private urlOf(code: string, origin: string): string {

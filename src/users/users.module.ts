@@ -5,6 +5,7 @@ import { BlocksService } from './blocks.service.js';
 import { FriendsController } from './friends.controller.js';
 import { FriendsRepository } from './friends.repository.js';
 import { FriendsService } from './friends.service.js';
+import { InvitePageController } from './invite-page.controller.js';
 import { InvitesController } from './invites.controller.js';
 import { InvitesRepository } from './invites.repository.js';
 import { InvitesService } from './invites.service.js';
@@ -13,7 +14,13 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  controllers: [UsersController, InvitesController, FriendsController, BlocksController],
+  controllers: [
+    UsersController,
+    InvitesController,
+    InvitePageController,
+    FriendsController,
+    BlocksController,
+  ],
   providers: [
     UsersRepository,
     FriendsRepository,

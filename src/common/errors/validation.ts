@@ -13,7 +13,7 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   const out: FieldProblem[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    if (error.constraints) out.push({ field, problems: Object.values(error.constraints) });
+    if (error.constraints) out.push({ field, problems: [...new Set(Object.values(error.constraints))] });
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }
   return out;
@@ -21,7 +21,8 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 
 export function validationError(errors: ValidationError[]): AppError {
   const fields = flattenValidationErrors(errors);
-  const message = fields.map((f) => f.problems.join('; ')).join('; ') || 'Invalid input';
+  // The same problem of many fields (each element of an array) is said once.
+  const message = [...new Set(fields.flatMap((f) => f.problems))].join('; ') || 'Invalid input';
   return AppError.validation(message, { fields });
 }
 
