@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { MessageStore } from '../src/messaging/message.store.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
-import { call, socketPool } from './support/sockets.js';
+import { io } from 'socket.io-client';
+import { call, socketPool, until, waitFor } from './support/sockets.js';
 
 interface Msg {
   id: string;
@@ -220,6 +221,62 @@ describe('sync: what an offline client learns when it comes back', () => {
       .expect(204);
     const after = await sync(member, { since: before.syncToken });
     expect(after.changes.left).toEqual([g.conversationId]);
+  });
+
+  it('after server:shutdown, socket.io-client reconnects by itself with a fresh token from its auth callback, and sync catches up', async () => {
+    const [sender, reader] = [await registerUser(t), await registerUser(t)];
+    const g = await group(sender, [reader]);
+    await post(sender, g.id, 'before');
+    // A node of its own, on a port it will come back on.
+    const node = await startApp({});
+    const port = Number(new URL(node.url).port);
+    const tokens: string[] = [];
+    const socket = io(node.url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 500,
+      // Called before every connection attempt: the place to hand over a fresh access token.
+      auth: (cb) => {
+        tokens.push(reader.accessToken);
+        cb({ token: reader.accessToken });
+      },
+    });
+    let restarted: TestApp | null = null;
+    try {
+      await waitFor(socket, 'connect');
+      const replica = new Replica();
+      const first = await socket.emitWithAck('sync', {});
+      replica.apply(first.data as SyncResult);
+
+      const notice = waitFor<{ reconnect: boolean; retryAfterMs: number }>(socket, 'server:shutdown');
+      const reasons: string[] = [];
+      socket.on('disconnect', (reason) => reasons.push(reason));
+      await node.close();
+      expect(await notice).toEqual({ reconnect: true, retryAfterMs: expect.any(Number) });
+      await until(() => reasons.length > 0, 5000, 'disconnect');
+      expect(reasons[0]).toBe('transport close');
+
+      // While the node is down, the conversation goes on through another one.
+      const fresh = await post(sender, g.id, 'while the node was down');
+      restarted = await startApp({}, port);
+      await waitFor(socket, 'connect');
+      expect(tokens.length).toBeGreaterThanOrEqual(2);
+      const caughtUp = (await socket.emitWithAck('sync', replica.request())) as {
+        ok: true;
+        data: SyncResult;
+      };
+      expect(caughtUp.data.conversations).toEqual([
+        {
+          conversationId: g.conversationId,
+          messages: [expect.objectContaining({ id: fresh.id })],
+          hasMore: false,
+        },
+      ]);
+    } finally {
+      socket.close();
+      await restarted?.close();
+    }
   });
 
   it('a token that is not ours is VALIDATION_FAILED on `since`, over REST and the socket', async () => {

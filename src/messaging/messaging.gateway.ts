@@ -66,9 +66,10 @@ export class MessagingGateway
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    // Tell this node's clients to come back (to another node, or to this one after the restart).
+    // Tell this node's clients to come back (to another node, or to this one after the restart):
+    // the connections drop at the transport, so their clients reconnect by themselves.
     this.emitter.toLocal('server:shutdown', { reconnect: true, retryAfterMs: 1000 });
-    this.emitter.disconnectLocal();
+    this.emitter.dropLocalConnections();
     await this.presence.drain();
   }
 

@@ -75,7 +75,12 @@ export class SocketEmitter {
     this.server.in(rooms.session(sessionId)).disconnectSockets(true);
   }
 
-  disconnectLocal(): void {
-    this.server?.local.disconnectSockets(true);
+  /**
+   * Drops this node's connections at the transport, after what was queued to them is written. A
+   * client sees a lost connection ("transport close"), not a server-side disconnect, so
+   * socket.io-client reconnects on its own (to another node, or to this one after its restart).
+   */
+  dropLocalConnections(): void {
+    for (const socket of this.server?.of('/').sockets.values() ?? []) socket.conn.close();
   }
 }

@@ -54,11 +54,11 @@ export async function baseEnv(): Promise<Env> {
   };
 }
 
-/** Starts the real application on a random port against the file's database. */
-export async function startApp(overrides: Env = {}): Promise<TestApp> {
+/** Starts the real application on `port` (0: a random one) against the file's database. */
+export async function startApp(overrides: Env = {}, port = 0): Promise<TestApp> {
   const config = AppConfig.load({ ...(await baseEnv()), ...overrides });
   const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return { url, config, app, http: request(url), close: () => app.close() };
