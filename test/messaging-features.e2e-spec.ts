@@ -291,6 +291,77 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
     ]);
   });
 
+  it('a deleted message keeps its content nowhere a member can read: history, inbox, sync, its attachment', async () => {
+    const { a, b } = await pair();
+    const file = await t.http
+      .post('/api/v1/attachments')
+      .set(...bearer(a))
+      .attach('file', PNG, 'secret.png')
+      .expect(201);
+    const m = (
+      await t.http
+        .post('/api/v1/messages')
+        .set(...bearer(a))
+        .send({ to: { type: 'user', id: b.id }, body: 'the secret', attachments: [{ id: file.body.id }] })
+        .expect(201)
+    ).body as Msg;
+    await t.http
+      .get(`/api/v1/attachments/${file.body.id}`)
+      .set(...bearer(b))
+      .expect(200);
+    const before = (
+      await t.http
+        .post('/api/v1/sync')
+        .set(...bearer(b))
+        .send({})
+        .expect(200)
+    ).body;
+    await t.http
+      .delete(`/api/v1/messages/${m.id}`)
+      .set(...bearer(a))
+      .expect(204);
+
+    const seen = [
+      (
+        await t.http
+          .get(`/api/v1/conversations/${m.conversationId}/messages`)
+          .set(...bearer(b))
+          .expect(200)
+      ).body,
+      (
+        await t.http
+          .get('/api/v1/conversations')
+          .set(...bearer(b))
+          .expect(200)
+      ).body,
+      (
+        await t.http
+          .post('/api/v1/sync')
+          .set(...bearer(b))
+          .send({ cursors: { [m.conversationId]: 1 }, since: before.syncToken })
+          .expect(200)
+      ).body,
+      (
+        await t.http
+          .get('/api/v1/messages')
+          .query({ with: a.id })
+          .set(...bearer(b))
+          .expect(200)
+      ).body,
+    ];
+    for (const view of seen) {
+      expect(JSON.stringify(view)).not.toContain('the secret');
+      expect(JSON.stringify(view)).not.toContain(file.body.id);
+    }
+    expect(seen[2].changes.updated).toEqual([
+      expect.objectContaining({ id: m.id, body: '', attachments: [], deletedAt: expect.any(String) }),
+    ]);
+    await t.http
+      .get(`/api/v1/attachments/${file.body.id}`)
+      .set(...bearer(b))
+      .expect(404);
+  });
+
   it('the compatibility route sends as the caller only', async () => {
     const { a, b } = await pair();
     const res = await t.http
