@@ -439,9 +439,10 @@ const scenarios = {
   },
 
   /**
-   * A reconnect storm: every client drops, messages are written while they are away, and all
-   * come back at once and `sync` from the cursor they held: time until every client holds every
-   * message (Relay), or until every client is back (the bare relay, which stores nothing).
+   * A reconnect storm: every client drops, messages are written (and one it held is edited)
+   * while they are away, and all come back at once and `sync` from the cursor and token they
+   * held: time until every client holds every message and the edit (Relay), or until every client
+   * is back (the bare relay, which stores nothing).
    */
   async storm(target, p) {
     const users = await target.ensureUsers(p.users, { fresh: true });
@@ -451,13 +452,24 @@ const scenarios = {
       rooms: [conversationId],
     }));
     let sockets = await target.connectAll(entries);
-    // Everyone holds the conversation up to here.
+    // Everyone holds the conversation up to here, and the token of a sync that saw it.
     const poster = await target.connect(users[0], [conversationId]);
-    const cursor = (await sendReliably(poster, { conversationId, body: 'before' })).seq;
+    const before = await sendReliably(poster, { conversationId, body: 'before' });
+    const cursor = before.seq;
+    const tokens = await Promise.all(
+      sockets.map(async (s) => {
+        const ack = await s.emitWithAck('sync', { cursors: { [conversationId]: cursor } });
+        return ack.data?.syncToken;
+      }),
+    );
     sockets.forEach((s) => s.close());
     const missed = [];
     for (let k = 0; k < p.missed; k++) {
       missed.push((await sendReliably(poster, { conversationId, body: `missed ${k}` })).seq);
+    }
+    // And a message they held is edited while they are away: the sync with their token brings it.
+    if (target.kind === 'relay') {
+      await poster.emitWithAck('message:edit', { messageId: before.id, body: 'before, edited' });
     }
     poster.close();
     await sleep(500);
@@ -465,22 +477,30 @@ const scenarios = {
     const t0 = performance.now();
     let incomplete = 0;
     let failed = 0;
-    sockets = await pool(entries, p.clients, async ({ user, rooms }) => {
+    sockets = await pool(entries, p.clients, async ({ user, rooms }, i) => {
       for (let attempt = 0; ; attempt++) {
         try {
           const socket = await target.connect(user, rooms);
           const held = new Set();
+          let edited = false;
+          let since = tokens[i];
           for (let after = cursor; ;) {
             const ack = await socket
               .timeout(30_000)
-              .emitWithAck('sync', { cursors: { [conversationId]: after }, limit: 100 });
+              .emitWithAck('sync', {
+                cursors: { [conversationId]: after },
+                limit: 100,
+                ...(since ? { since } : {}),
+              });
             if (!ack.ok) throw new Error(JSON.stringify(ack.error));
             const conv = ack.data.conversations.find((c) => c.conversationId === conversationId);
             for (const m of conv?.messages ?? []) held.add(m.seq);
+            edited ||= (ack.data.changes?.updated ?? []).some((m) => m.id === before.id);
+            since = ack.data.syncToken;
             if (!conv?.hasMore) break;
             after = conv.messages.at(-1).seq;
           }
-          if (target.kind === 'relay' && missed.some((s) => !held.has(s))) incomplete++;
+          if (target.kind === 'relay' && (!edited || missed.some((s) => !held.has(s)))) incomplete++;
           return socket;
         } catch {
           if (attempt >= 5) {

@@ -1,13 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { bearer, registerUser, tenantWithApp, type TestUser } from './support/factories.js';
+import {
+  adminAccount,
+  bearer,
+  login,
+  registerUser,
+  tenantWithApp,
+  type TestUser,
+} from './support/factories.js';
 import { call, socketPool, waitFor } from './support/sockets.js';
 
 describe('applications pushing to users', () => {
   let t: TestApp;
   let root: { accessToken: string };
-  const adminName = `root_${randomUUID().slice(0, 8)}`;
   const sockets = socketPool();
   const open = (u: TestUser) => sockets.open(t, u.accessToken);
   const setup = (memberCount: number) => tenantWithApp(t, memberCount);
@@ -15,13 +21,9 @@ describe('applications pushing to users', () => {
     t.http.post('/api/v1/apps/push').set('X-App-Key', key).send(body);
 
   beforeAll(async () => {
-    t = await startApp({ ADMIN_USERNAME: adminName, ADMIN_PASSWORD: 'admin-pass-1' });
-    root = (
-      await t.http
-        .post('/api/v1/auth/login')
-        .send({ username: adminName, password: 'admin-pass-1' })
-        .expect(200)
-    ).body;
+    const account = adminAccount();
+    t = await startApp(account.env);
+    root = await login(t, account);
   });
   afterAll(async () => {
     await t?.close();

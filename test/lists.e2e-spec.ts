@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { befriend, bearer, registerUser, uniqueName, type TestUser } from './support/factories.js';
-
-const adminName = `root_${randomUUID().slice(0, 8)}`;
+import {
+  adminAccount,
+  befriend,
+  bearer,
+  login,
+  registerUser,
+  uniqueName,
+  type TestUser,
+} from './support/factories.js';
 
 describe('list routes: every one answers {items, nextCursor} and pages through everything exactly once', () => {
   let t: TestApp;
@@ -46,13 +52,9 @@ describe('list routes: every one answers {items, nextCursor} and pages through e
   };
 
   beforeAll(async () => {
-    t = await startApp({ ADMIN_USERNAME: adminName, ADMIN_PASSWORD: 'admin-pass-1' });
-    admin = (
-      await t.http
-        .post('/api/v1/auth/login')
-        .send({ username: adminName, password: 'admin-pass-1' })
-        .expect(200)
-    ).body;
+    const account = adminAccount();
+    t = await startApp(account.env);
+    admin = await login(t, account);
   });
   afterAll(async () => {
     await t?.close();

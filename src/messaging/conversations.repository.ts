@@ -75,6 +75,14 @@ const INBOX_SELECT = `
     JOIN conversations c ON c.id = m.conversation_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq`;
 
+export interface SyncState {
+  /** pg_current_snapshot() of the statement, as text. */
+  snapshot: string;
+  conversations: { id: string; lastSeq: number }[];
+  /** Conversations left since the `since` snapshot (empty without one). */
+  departed: string[];
+}
+
 export interface MemberRow {
   userId: string;
   role: MemberRole;
@@ -335,32 +343,26 @@ export class ConversationsRepository {
   }
 
   /**
-   * The user's conversations with their last seq, most recently active first, and the snapshot
-   * this was read under (see sync-token.ts): one statement, so the two agree.
+   * What a sync starts from, in one statement (so all of it agrees): the snapshot it reads under
+   * (see sync-token.ts), the user's conversations with their last seq (most recently active
+   * first), and with `since` the conversations the user left, was removed from or saw deleted in
+   * transactions that snapshot did not see.
    */
-  async syncState(
-    userId: string,
-  ): Promise<{ snapshot: string; conversations: { id: string; lastSeq: number }[] }> {
-    const [row] = await queryRows<{ snapshot: string; conversations: { id: string; lastSeq: number }[] }>(
+  async syncState(userId: string, since: SyncSnapshot | null): Promise<SyncState> {
+    const [row] = await queryRows<SyncState>(
       this.db,
-      `SELECT pg_current_snapshot()::text AS snapshot, COALESCE((
-         SELECT json_agg(json_build_object('id', c.id, 'lastSeq', c.last_seq) ORDER BY c.last_activity_at DESC)
-           FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.user_id = $1), '[]'::json) AS conversations`,
-      [userId],
+      `SELECT pg_current_snapshot()::text AS snapshot,
+              COALESCE((
+                SELECT json_agg(json_build_object('id', c.id, 'lastSeq', c.last_seq) ORDER BY c.last_activity_at DESC)
+                  FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+                 WHERE m.user_id = $1), '[]'::json) AS conversations,
+              COALESCE((
+                SELECT json_agg(d.conversation_id) FROM conversation_departures d
+                 WHERE $2::bigint IS NOT NULL AND d.user_id = $1 AND d.xid >= $2::bigint
+                   AND NOT pg_visible_in_snapshot(d.xid::text::xid8, $3::pg_snapshot)), '[]'::json) AS departed`,
+      [userId, since?.xmin ?? null, since?.text ?? null],
     );
     return row!;
-  }
-
-  /** Conversations the user left (or was removed from, or saw deleted) in transactions the snapshot does not see. */
-  async departedSince(userId: string, since: SyncSnapshot): Promise<string[]> {
-    const rows = await queryRows<{ conversation_id: string }>(
-      this.db,
-      `SELECT conversation_id FROM conversation_departures
-        WHERE user_id = $1 AND xid >= $2::bigint AND NOT pg_visible_in_snapshot(xid::text::xid8, $3::pg_snapshot)`,
-      [userId, since.xmin, since.text],
-    );
-    return rows.map((r) => r.conversation_id);
   }
 
   /** Members with their roles, by join time, after the cursor `[joinedAt, userId]`. */

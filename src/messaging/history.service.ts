@@ -62,8 +62,8 @@ export class HistoryService {
 
   /**
    * Everything after the client's cursors, for every conversation of the caller that has something
-   * new, and with `since` what changed in what it held: a fixed number of statements whatever the
-   * number of conversations, each an index range scan per conversation.
+   * new, and with `since` what changed in what it held: two statements whatever the number of
+   * conversations, each an index range scan per conversation.
    *
    * The token returned is the snapshot of the first statement, taken before anything else is read:
    * whatever it sees committed, the later reads see too; whatever it does not see, the next sync
@@ -75,21 +75,19 @@ export class HistoryService {
     limit: number,
     since: SyncSnapshot | null = null,
   ): Promise<SyncResultDto> {
-    const { snapshot, conversations: mine } = await this.repository.syncState(userId);
+    const { snapshot, conversations: mine, departed } = await this.repository.syncState(userId, since);
     const stale = mine.filter((c) => c.lastSeq > (cursors[c.id] ?? 0));
     const held = since
       ? mine
           .filter((c) => (cursors[c.id] ?? 0) > 0)
           .map((c) => ({ conversationId: c.id, uptoSeq: cursors[c.id]! }))
       : [];
-    const [rows, updated, left] = await Promise.all([
-      this.store.after(
-        stale.map((c) => ({ conversationId: c.id, afterSeq: cursors[c.id] ?? 0 })),
-        limit + 1,
-      ),
-      since ? this.store.changedSince(held, since) : [],
-      since ? this.repository.departedSince(userId, since) : [],
-    ]);
+    const { fresh: rows, changed } = await this.store.syncRead(
+      stale.map((c) => ({ conversationId: c.id, afterSeq: cursors[c.id] ?? 0 })),
+      limit + 1,
+      held,
+      since,
+    );
     const byConversation = new Map<string, Message[]>();
     for (const row of rows) {
       const list = byConversation.get(row.conversationId) ?? [];
@@ -105,7 +103,7 @@ export class HistoryService {
           hasMore: list.length > limit,
         };
       }),
-      changes: { updated: updated.map((m) => MessageDto.from(m)), left },
+      changes: { updated: changed.map((m) => MessageDto.from(m)), left: departed },
       syncToken: encodeSyncToken(snapshot),
     };
   }

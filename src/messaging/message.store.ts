@@ -163,42 +163,50 @@ export class MessageStore {
     );
   }
 
-  /** For each conversation, up to `limit` messages after its seq, ascending; one query for all. */
-  async after(cursors: { conversationId: string; afterSeq: number }[], limit: number): Promise<Message[]> {
-    if (cursors.length === 0) return [];
-    return queryRows<Message>(
+  /**
+   * The message reads of a sync, in one statement: for each conversation of `after`, up to
+   * `limit` messages after its seq (ascending); with `since`, for each of `held`, the messages at
+   * or below its seq that were edited or deleted in transactions the snapshot does not see (one
+   * index range scan per conversation, from the snapshot's xmin on).
+   */
+  async syncRead(
+    after: { conversationId: string; afterSeq: number }[],
+    limit: number,
+    held: { conversationId: string; uptoSeq: number }[],
+    since: SyncSnapshot | null,
+  ): Promise<{ fresh: Message[]; changed: Message[] }> {
+    const changes = since !== null && held.length > 0 ? held : [];
+    if (after.length === 0 && changes.length === 0) return { fresh: [], changed: [] };
+    const rows = await queryRows<Message & { changed: boolean }>(
       this.db,
-      `SELECT ${MESSAGE_COLUMNS}
+      `SELECT false AS changed, ${MESSAGE_COLUMNS}
          FROM unnest($1::uuid[], $2::bigint[]) AS c(conv_id, after_seq)
          CROSS JOIN LATERAL (
            SELECT * FROM messages WHERE conversation_id = c.conv_id AND seq > c.after_seq ORDER BY seq LIMIT $3
-         ) m`,
-      [cursors.map((c) => c.conversationId), cursors.map((c) => c.afterSeq), limit],
-    );
-  }
-
-  /**
-   * The current state of the messages at or below each position's seq that were edited or deleted
-   * in transactions the snapshot does not see: one index range scan per conversation, from the
-   * snapshot's xmin on.
-   */
-  changedSince(
-    positions: { conversationId: string; uptoSeq: number }[],
-    since: SyncSnapshot,
-  ): Promise<Message[]> {
-    if (positions.length === 0) return Promise.resolve([]);
-    return queryRows<Message>(
-      this.db,
-      `SELECT ${MESSAGE_COLUMNS}
-         FROM unnest($1::uuid[], $2::bigint[]) AS c(conv_id, upto_seq)
+         ) m
+       UNION ALL
+       SELECT true AS changed, ${MESSAGE_COLUMNS}
+         FROM unnest($4::uuid[], $5::bigint[]) AS c(conv_id, upto_seq)
          CROSS JOIN LATERAL (
            SELECT * FROM messages
-            WHERE conversation_id = c.conv_id AND changed_xid >= $3::bigint AND seq <= c.upto_seq
-              AND NOT pg_visible_in_snapshot(changed_xid::text::xid8, $4::pg_snapshot)
-         ) m
-        ORDER BY m.conversation_id, m.seq`,
-      [positions.map((p) => p.conversationId), positions.map((p) => p.uptoSeq), since.xmin, since.text],
+            WHERE conversation_id = c.conv_id AND changed_xid >= $6::bigint AND seq <= c.upto_seq
+              AND NOT pg_visible_in_snapshot(changed_xid::text::xid8, $7::pg_snapshot)
+         ) m`,
+      [
+        after.map((c) => c.conversationId),
+        after.map((c) => c.afterSeq),
+        limit,
+        changes.map((p) => p.conversationId),
+        changes.map((p) => p.uptoSeq),
+        since?.xmin ?? null,
+        since?.text ?? null,
+      ],
     );
+    const fresh: Message[] = [];
+    const changed: Message[] = [];
+    for (const { changed: isChange, ...message } of rows) (isChange ? changed : fresh).push(message);
+    changed.sort((a, b) => a.conversationId.localeCompare(b.conversationId) || a.seq - b.seq);
+    return { fresh, changed };
   }
 
   /** Messages stored since a moment (for statistics). */

@@ -89,3 +89,22 @@ export async function tenantWithApp(
   ).body as { id: string; apiKey: string };
   return { owner, members, tenantId: tenant.id, app };
 }
+
+/** Environment that makes a starting app bootstrap an administrator with these credentials. */
+export function adminAccount(): { env: Record<string, string>; username: string; password: string } {
+  const username = uniqueName('root');
+  const password = 'admin-pass-1';
+  return { env: { ADMIN_USERNAME: username, ADMIN_PASSWORD: password }, username, password };
+}
+
+/** Signs in with a username and password; the session's tokens. */
+export async function login(
+  t: Pick<TestApp, 'http'>,
+  account: { username: string; password: string },
+): Promise<{ accessToken: string; refreshToken: string; sessionId: string }> {
+  const res = await t.http
+    .post('/api/v1/auth/login')
+    .send({ username: account.username, password: account.password })
+    .expect(200);
+  return res.body as { accessToken: string; refreshToken: string; sessionId: string };
+}
