@@ -485,13 +485,11 @@ const scenarios = {
           let edited = false;
           let since = tokens[i];
           for (let after = cursor; ;) {
-            const ack = await socket
-              .timeout(30_000)
-              .emitWithAck('sync', {
-                cursors: { [conversationId]: after },
-                limit: 100,
-                ...(since ? { since } : {}),
-              });
+            const ack = await socket.timeout(30_000).emitWithAck('sync', {
+              cursors: { [conversationId]: after },
+              limit: 100,
+              ...(since ? { since } : {}),
+            });
             if (!ack.ok) throw new Error(JSON.stringify(ack.error));
             const conv = ack.data.conversations.find((c) => c.conversationId === conversationId);
             for (const m of conv?.messages ?? []) held.add(m.seq);
