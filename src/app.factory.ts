@@ -2,13 +2,14 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
 import { AppError } from './common/errors/app-error.js';
 import { createValidationPipe } from './common/errors/validation.js';
 import { originAllowed } from './common/http/origins.js';
+import { jsonNestsDeeper, tooDeep } from './common/validation/input-shape.js';
 import { RelayIoAdapter } from './messaging/socket-io.adapter.js';
 
 export const API_PREFIX = 'api/v1';
@@ -22,12 +23,22 @@ export async function createApp(
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     bufferLogs: true,
     bodyParser: false,
-    rawBody: true,
   });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // Express's own JSON parser, so that its `verify` (which Nest reserves for rawBody) can refuse a
+  // body nested too deep from its raw bytes, before JSON.parse does any work; it keeps the raw
+  // body for signed requests itself.
+  app.use(
+    express.json({
+      limit: JSON_BODY_LIMIT,
+      verify: (req: Request & { rawBody?: Buffer }, _res, raw: Buffer) => {
+        if (jsonNestsDeeper(raw)) throw tooDeep();
+        req.rawBody = raw;
+      },
+    }),
+  );
   app.setGlobalPrefix(API_PREFIX, {
     exclude: ['healthz', 'readyz', 'metrics', { path: 'invite/:code', method: RequestMethod.GET }],
   });

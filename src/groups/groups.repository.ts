@@ -47,7 +47,7 @@ export class GroupsRepository {
         ? qb.where('g.conversation_id = ANY(:ids)', { ids: filter.conversationIds })
         : qb.where(`g.visibility = 'public' AND g.name_key LIKE :like`, { like: filter.publicNameLike });
     if (cursor) {
-      const [name, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      const [name, id] = decodeCursor(cursor, ['text', 'uuid'] as const);
       qb.andWhere('(g.name_key, g.id) > (:name, :id)', { name, id });
     }
     return qb.orderBy('g.name_key', 'ASC').addOrderBy('g.id', 'ASC').limit(limit).getMany();

@@ -370,7 +370,7 @@ export class ConversationsRepository {
     const params: unknown[] = [conversationId, limit];
     let after = '';
     if (cursor) {
-      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      const [at, id] = decodeCursor(cursor, ['timestamp', 'uuid'] as const);
       params.push(at, id);
       after = 'AND (joined_at, user_id) > ($3::timestamptz, $4::uuid)';
     }
@@ -388,7 +388,7 @@ export class ConversationsRepository {
     const params: unknown[] = [userId, limit];
     let after = '';
     if (cursor) {
-      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      const [at, id] = decodeCursor(cursor, ['timestamp', 'uuid'] as const);
       params.push(at, id);
       after = 'AND (c.last_activity_at, c.id) < ($3::timestamptz, $4::uuid)';
     }

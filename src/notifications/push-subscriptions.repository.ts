@@ -46,7 +46,7 @@ export class PushSubscriptionsRepository {
 
   /** A page of a user's subscriptions, oldest first. */
   page(userId: string, limit: number, cursor?: string): Promise<PushSubscription[]> {
-    const after = cursor ? decodeCursor(cursor, ['string', 'string'] as const) : null;
+    const after = cursor ? decodeCursor(cursor, ['timestamp', 'uuid'] as const) : null;
     return queryRows<PushSubscription>(
       this.db,
       `SELECT ${COLUMNS} FROM push_subscriptions

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { AppError } from '../common/errors/app-error.js';
 import { ack } from '../common/socket-ack.js';
+import { checkInputShape } from '../common/validation/input-shape.js';
 import type { RelaySocket } from './server-events.js';
 
 /** Handles one client event: validates the payload itself and returns what the ack carries. */
@@ -11,8 +12,9 @@ export type SocketHandler = (socket: RelaySocket, payload: unknown) => Promise<u
  * Client events to their handlers, bound on every socket as it connects. A handler's result
  * becomes the ack `{ok: true, data}`, its error `{ok: false, error}`. Events go straight from
  * Socket.IO to the handler, without a per-event framework pipeline (guards, pipes and
- * interceptors that socket handlers do not use cost more than the send itself); an event nobody
- * handles is answered VALIDATION_FAILED when the client asked for an ack.
+ * interceptors that socket handlers do not use cost more than the send itself). Every payload is
+ * first checked for nesting and control characters; an event nobody handles is answered
+ * VALIDATION_FAILED when the client asked for an ack.
  */
 @WebSocketGateway()
 export class SocketRouter implements OnGatewayConnection<RelaySocket> {
@@ -29,7 +31,11 @@ export class SocketRouter implements OnGatewayConnection<RelaySocket> {
     for (const [event, handler] of this.handlers) {
       socket.on(event, (...args: unknown[]) => {
         const reply = typeof args.at(-1) === 'function' ? (args.pop() as (answer: unknown) => void) : null;
-        void ack(this.logger, () => handler(socket, args[0])).then((answer) => reply?.(answer));
+        void ack(this.logger, () => {
+          // Depth and control characters, before the handler does any per-field work.
+          checkInputShape(args[0]);
+          return handler(socket, args[0]);
+        }).then((answer) => reply?.(answer));
       });
     }
     socket.onAny((event: unknown, ...args: unknown[]) => {

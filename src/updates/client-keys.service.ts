@@ -50,7 +50,7 @@ export class ClientKeysService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ClientKey>> {
-    const afterKeyId = cursor ? decodeCursor(cursor, ['string'] as const)[0] : undefined;
+    const afterKeyId = cursor ? decodeCursor(cursor, ['text'] as const)[0] : undefined;
     const rows = await this.keys.list(limit + 1, afterKeyId);
     return toPage(
       rows,

@@ -44,7 +44,7 @@ export class DevicesRepository {
     if (filter.platform) qb.andWhere('d.platform = :platform', { platform: filter.platform });
     if (filter.appVersion) qb.andWhere('d.app_version = :appVersion', { appVersion: filter.appVersion });
     if (cursor) {
-      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      const [at, id] = decodeCursor(cursor, ['timestamp', 'text'] as const);
       qb.andWhere('(d.updated_at, d.device_id) < (:at, :id)', { at, id });
     }
     return qb.orderBy('d.updated_at', 'DESC').addOrderBy('d.device_id', 'DESC').limit(limit).getMany();

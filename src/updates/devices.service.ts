@@ -37,7 +37,7 @@ export class DevicesService {
 
   /** Installs per platform and app version (each device counts once, at its current version). */
   async installs(limit: number, cursor?: string): Promise<Page<InstallStatDto>> {
-    const after = cursor ? decodeCursor(cursor, ['string', 'string'] as const) : undefined;
+    const after = cursor ? decodeCursor(cursor, ['text', 'text'] as const) : undefined;
     const rows = await this.devices.installs(limit + 1, after);
     return toPage(
       rows,

@@ -27,7 +27,7 @@ export class ReleasesRepository {
     const qb = this.db.getRepository(Release).createQueryBuilder('r');
     if (platform) qb.where('r.platform = :platform', { platform });
     if (cursor) {
-      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      const [at, id] = decodeCursor(cursor, ['timestamp', 'uuid'] as const);
       qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at, id });
     }
     return qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit).getMany();

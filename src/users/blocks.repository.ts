@@ -40,7 +40,7 @@ export class BlocksRepository {
     const params: unknown[] = [blockerId, limit];
     let after = '';
     if (cursor) {
-      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      const [at, id] = decodeCursor(cursor, ['timestamp', 'uuid'] as const);
       params.push(at, id);
       after = 'AND (b.created_at, b.blocked_id) < ($3, $4)';
     }

@@ -69,7 +69,7 @@ export class FriendsRepository {
     else if (direction === 'outgoing') qb.andWhere('r.from_user_id = :userId', { userId });
     else qb.andWhere('(r.to_user_id = :userId OR r.from_user_id = :userId)', { userId });
     if (cursor) {
-      const [at, id] = decodeCursor(cursor, ['string', 'string'] as const);
+      const [at, id] = decodeCursor(cursor, ['timestamp', 'uuid'] as const);
       qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at, id });
     }
     return qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit).getMany();
@@ -105,7 +105,7 @@ export class FriendsRepository {
     const params: unknown[] = [userId, limit];
     let after = '';
     if (cursor) {
-      const [username] = decodeCursor(cursor, ['string'] as const);
+      const [username] = decodeCursor(cursor, ['text'] as const);
       params.push(username);
       after = 'AND u.username_key > $3';
     }

@@ -144,7 +144,7 @@ export class FriendsService {
     limit: number,
     cursor?: string,
   ): Promise<Page<{ id: string; username: string; lastSeenAt: Date | null }>> {
-    const after = cursor ? decodeCursor(cursor, ['string'] as const)[0] : undefined;
+    const after = cursor ? decodeCursor(cursor, ['text'] as const)[0] : undefined;
     const rows = await this.friendships.presenceList(userId, limit + 1, after);
     return toPage(
       rows,

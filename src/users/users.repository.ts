@@ -107,7 +107,7 @@ export class UsersRepository {
       });
     }
     if (cursor) {
-      const [after] = decodeCursor(cursor, ['string'] as const);
+      const [after] = decodeCursor(cursor, ['text'] as const);
       qb.andWhere('u.username_key > :after', { after });
     }
     return qb.orderBy('u.username_key', 'ASC').limit(limit).getMany();

@@ -46,6 +46,10 @@ export function loggable(error: unknown): Record<string, unknown> {
 export function toAppError(error: unknown, log: (error: unknown) => void): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HttpException) {
+    // Express middleware errors (body-parser's) arrive wrapped; what they say is in the cause.
+    const cause = error.cause as LowLevelHttpError | undefined;
+    if (cause instanceof Error && typeof (cause.status ?? cause.statusCode) === 'number')
+      return toAppError(cause, log);
     const status = error.getStatus();
     const code = CODE_FOR_STATUS[status];
     if (code) {
@@ -65,6 +69,11 @@ export function toAppError(error: unknown, log: (error: unknown) => void): AppEr
     }
     if (low?.type === 'entity.parse.failed') {
       return AppError.validation('Request body is not valid JSON');
+    }
+    if (low?.type === 'entity.too.deep') {
+      return AppError.validation((error as Error).message, {
+        fields: [{ field: 'body', problems: [(error as Error).message] }],
+      });
     }
     const code = CODE_FOR_STATUS[status];
     if (code) return new AppError(code, (error as Error).message);

@@ -1,7 +1,8 @@
-import { type ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { AppError } from './app-error.js';
+import { checkInputShape } from '../validation/input-shape.js';
 
 export interface FieldProblem {
   field: string;
@@ -26,9 +27,21 @@ export function validationError(errors: ValidationError[]): AppError {
   return AppError.validation(message, { fields });
 }
 
+/**
+ * Refuses, before any per-field work, input nested too deep or holding control characters (but
+ * tab, CR and LF) in any string: REST bodies, query strings and path parameters alike.
+ */
+class RelayValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom')
+      checkInputShape(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
+    return super.transform(value, metadata);
+  }
+}
+
 /** The pipe every edge uses: strips nothing silently, refuses unknown fields, converts types only where declared. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RelayValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -39,7 +52,10 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** Validates a socket payload with the same rules as REST bodies; returns the typed instance. */
+/**
+ * Validates a socket payload with the same rules as REST bodies (the SocketRouter has checked its
+ * nesting and control characters already); returns the typed instance.
+ */
 export async function validatePayload<T extends object>(dto: new () => T, payload: unknown): Promise<T> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw AppError.validation('payload must be an object');

@@ -38,8 +38,29 @@ export function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-/** Decodes a cursor and checks each part's type; anything else is VALIDATION_FAILED. */
-export function decodeCursor<T extends readonly ('string' | 'number')[]>(
+/**
+ * What a part of a cursor may be: `text` (no control characters, at most 256 characters: it is
+ * compared with a text column), `uuid`, `timestamp` (ISO 8601 as toISOString writes it) or
+ * `number` (a safe integer).
+ */
+export type CursorPart = 'text' | 'uuid' | 'timestamp' | 'number';
+
+const PART_CHECKS: Record<CursorPart, (part: unknown) => boolean> = {
+  text: (p) => typeof p === 'string' && p.length <= 256 && !CONTROL_CHARACTERS.test(p),
+  uuid: (p) => typeof p === 'string' && UUID.test(p),
+  timestamp: (p) => typeof p === 'string' && ISO_TIMESTAMP.test(p) && !Number.isNaN(Date.parse(p)),
+  number: (p) => typeof p === 'number' && Number.isSafeInteger(p),
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Decodes a cursor and checks each part against the shape, so that nothing reaches the database
+ * in a form it would reject; anything else is VALIDATION_FAILED on `cursor`.
+ */
+export function decodeCursor<T extends readonly CursorPart[]>(
   cursor: string,
   shape: T,
 ): { [K in keyof T]: T[K] extends 'number' ? number : string } {
@@ -51,7 +72,7 @@ export function decodeCursor<T extends readonly ('string' | 'number')[]>(
   }
   if (!Array.isArray(parsed) || parsed.length !== shape.length) throw malformed();
   parsed.forEach((part, i) => {
-    if (typeof part !== shape[i]) throw malformed();
+    if (!PART_CHECKS[shape[i]!](part)) throw malformed();
   });
   return parsed as { [K in keyof T]: T[K] extends 'number' ? number : string };
 }
@@ -95,9 +116,7 @@ export const rowCursor = (id: string): string => encodeCursor([id]);
 
 /** The id a {@link rowCursor} names; VALIDATION_FAILED on anything else. */
 export function rowCursorId(cursor: string): string {
-  const [id] = decodeCursor(cursor, ['string'] as const);
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw malformed();
-  return id;
+  return decodeCursor(cursor, ['uuid'] as const)[0];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { clampLimit } from '../../common/pagination/cursor.js';
+import { hasControlCharacters } from '../../common/validation/input-shape.js';
 import {
   ArrayMaxSize,
   IsArray,
@@ -10,6 +11,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  Max,
   MaxLength,
   Min,
   ValidateNested,
@@ -97,7 +99,7 @@ export class SendMessageDto {
     }
     const { conversationId, body, clientMsgId, type } = p;
     if (typeof conversationId !== 'string' || !UUID.test(conversationId)) return null;
-    if (typeof body !== 'string' || body.length > BODY_CEILING) return null;
+    if (typeof body !== 'string' || body.length > BODY_CEILING || hasControlCharacters(body)) return null;
     if (clientMsgId !== undefined && (typeof clientMsgId !== 'string' || !CLIENT_MSG_ID.test(clientMsgId)))
       return null;
     if (type !== undefined && !SENDABLE_TYPES.includes(type as MessageType)) return null;
@@ -193,6 +195,7 @@ export class MessageRangeQueryDto {
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   afterSeq?: number;
 
   @ApiPropertyOptional({ description: 'Messages with seq less than this (the newest of them)' })
@@ -200,6 +203,7 @@ export class MessageRangeQueryDto {
   @Transform(toInt)
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   beforeSeq?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
