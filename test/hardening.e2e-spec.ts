@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser } from './support/factories.js';
-import { call, socketPool } from './support/sockets.js';
+import type { Socket } from 'socket.io-client';
+import { call, record, settle, socketPool, waitFor } from './support/sockets.js';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 'x';
@@ -102,6 +103,58 @@ describe('hardened edges: no input answers 500, nothing costly happens before a 
       .expect(200);
     expect(history.body.items.map((m: { body: string }) => m.body)).toEqual(['tab\there\r\nnew line']);
     expect(await call(s, 'sync', {})).toMatchObject({ ok: true });
+  });
+
+  it('a block silences typing and receipts both ways, in groups too; others still hear them', async () => {
+    const [a, b, c] = [await registerUser(t), await registerUser(t), await registerUser(t)];
+    const g = (
+      await t.http
+        .post('/api/v1/groups')
+        .set(...bearer(a))
+        .send({ name: 'g', memberIds: [b.id, c.id] })
+        .expect(201)
+    ).body as { conversationId: string };
+    await t.http
+      .post('/api/v1/messages')
+      .set(...bearer(c))
+      .send({ conversationId: g.conversationId, body: 'hello' })
+      .expect(201);
+    await t.http
+      .post(`/api/v1/blocks/${b.id}`)
+      .set(...bearer(a))
+      .expect(201);
+    const [sa, sb, sc] = (await Promise.all([a, b, c].map((u) => sockets.open(t, u.accessToken)))) as [
+      Socket,
+      Socket,
+      Socket,
+    ];
+    const aTyping = record<{ userId: string }>(sa, 'typing');
+    const aReceipts = record<{ userId: string }>(sa, 'receipt');
+    const bTyping = record<{ userId: string }>(sb, 'typing');
+    const bReceipts = record<{ userId: string }>(sb, 'receipt');
+    const cHearsB = waitFor<{ userId: string }>(sc, 'typing', (e) => e.userId === b.id);
+    const cHearsA = waitFor<{ userId: string }>(sc, 'receipt', (e) => e.userId === a.id);
+    const conversationId = g.conversationId;
+    await call(sb, 'typing', { conversationId, typing: true });
+    await call(sa, 'typing', { conversationId, typing: true });
+    await call(sb, 'conversation:read', { conversationId, seq: 1 });
+    await call(sa, 'conversation:read', { conversationId, seq: 1 });
+    await cHearsB;
+    await cHearsA;
+    await settle();
+    expect(aTyping.filter((e) => e.userId === b.id)).toEqual([]);
+    expect(aReceipts.filter((e) => e.userId === b.id)).toEqual([]);
+    expect(bTyping.filter((e) => e.userId === a.id)).toEqual([]);
+    expect(bReceipts.filter((e) => e.userId === a.id)).toEqual([]);
+
+    // Unblocked: they hear each other again.
+    await t.http
+      .delete(`/api/v1/blocks/${b.id}`)
+      .set(...bearer(a))
+      .expect(204);
+    const aHearsB = waitFor<{ userId: string }>(sa, 'typing', (e) => e.userId === b.id);
+    await call(sb, 'typing', { conversationId, typing: false });
+    await aHearsB;
   });
 
   it('cursors and numbers that do not decode to a valid position are VALIDATION_FAILED, never a database error', async () => {

@@ -4,6 +4,7 @@ import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
 import { nothingToRefund, type Refund } from '../common/refund.js';
+import { BlocksService } from '../users/blocks.service.js';
 import { FriendsService } from '../users/friends.service.js';
 import { FriendshipChangedEvent } from '../users/friendship-changed.event.js';
 import { RelationChangedEvent } from '../users/relation-changed.event.js';
@@ -68,6 +69,8 @@ export class ConversationAccess implements OnModuleInit {
   private readonly directs = new Map<string, ConversationRef>();
   /** `from>to` → the relation and when it was read. */
   private readonly relations = new Map<string, { relation: Relation; at: number }>();
+  /** User id → everyone they blocked or were blocked by, and when it was read. */
+  private readonly blockedSets = new Map<string, { ids: ReadonlySet<string>; at: number }>();
   /** Bumped by every relation invalidation, so that a read racing one is not cached. */
   private relationGeneration = 0;
   private readonly policies = new Map<ConversationType, ConversationPolicy>();
@@ -75,6 +78,7 @@ export class ConversationAccess implements OnModuleInit {
   constructor(
     private readonly conversations: ConversationsRepository,
     private readonly friends: FriendsService,
+    private readonly blocks: BlocksService,
     private readonly bus: ClusterBus,
     private readonly config: AppConfig,
   ) {}
@@ -224,12 +228,32 @@ export class ConversationAccess implements OnModuleInit {
 
   private forgetRelations(userId: string, otherId: string | null): void {
     this.relationGeneration += 1;
+    this.blockedSets.delete(userId);
+    if (otherId) this.blockedSets.delete(otherId);
     if (otherId) {
       this.relations.delete(`${userId}>${otherId}`);
       this.relations.delete(`${otherId}>${userId}`);
       return;
     }
     for (const key of this.relations.keys()) if (key.includes(userId)) this.relations.delete(key);
+  }
+
+  /**
+   * Everyone the user blocked or was blocked by: typing and receipts do not pass between them, in
+   * any conversation. Cached like relations, and dropped with them.
+   */
+  async blockedEitherWay(userId: string): Promise<ReadonlySet<string>> {
+    const cached = this.blockedSets.get(userId);
+    const now = Date.now();
+    if (cached && now - cached.at < RELATION_TTL_MS) return cached.ids;
+    const generation = this.relationGeneration;
+    const ids = new Set(await this.blocks.blockedEitherWayOf(userId));
+    if (generation === this.relationGeneration) {
+      if (this.blockedSets.size >= CACHE_LIMIT)
+        this.blockedSets.delete(this.blockedSets.keys().next().value as string);
+      this.blockedSets.set(userId, { ids, at: now });
+    }
+    return ids;
   }
 
   private async relation(userId: string, peerId: string): Promise<Relation> {

@@ -73,12 +73,17 @@ export class DeliveryFanout implements OnModuleInit {
 
   @OnEvent(ReceiptEvent.event)
   onReceipt(e: ReceiptEvent): void {
-    this.emitter.toConversation(e.conversationId, 'receipt', {
-      conversationId: e.conversationId,
-      userId: e.userId,
-      ...(e.deliveredSeq !== undefined ? { deliveredSeq: e.deliveredSeq } : {}),
-      ...(e.readSeq !== undefined ? { readSeq: e.readSeq } : {}),
-    });
+    this.emitter.toConversation(
+      e.conversationId,
+      'receipt',
+      {
+        conversationId: e.conversationId,
+        userId: e.userId,
+        ...(e.deliveredSeq !== undefined ? { deliveredSeq: e.deliveredSeq } : {}),
+        ...(e.readSeq !== undefined ? { readSeq: e.readSeq } : {}),
+      },
+      e.hiddenFrom,
+    );
   }
 
   @OnEvent(SessionRevokedEvent.event)

@@ -122,12 +122,16 @@ export class MessagingGateway
   private async typing(socket: RelaySocket, payload: unknown): Promise<object> {
     const dto = await validatePayload(TypingDto, payload);
     const { userId } = socket.data.auth;
-    await this.access.require(userId, dto.conversationId, 'read');
+    const [, blocked] = await Promise.all([
+      this.access.require(userId, dto.conversationId, 'read'),
+      this.access.blockedEitherWay(userId),
+    ]);
+    // Not to the typist's own devices, and not between users who blocked each other.
     this.emitter.toConversation(
       dto.conversationId,
       'typing',
       { conversationId: dto.conversationId, userId, typing: dto.typing },
-      userId,
+      [userId, ...blocked],
     );
     return {};
   }

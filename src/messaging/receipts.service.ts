@@ -29,13 +29,16 @@ export class ReceiptsService {
     seq: number,
     kind: 'read' | 'delivered',
   ): Promise<number> {
-    await this.access.require(userId, conversationId, 'read');
+    const [, blocked] = await Promise.all([
+      this.access.require(userId, conversationId, 'read'),
+      this.access.blockedEitherWay(userId),
+    ]);
     const at = await this.conversations.moveWatermark(userId, conversationId, seq, kind);
     this.events.emit(
       ReceiptEvent.event,
       kind === 'read'
-        ? new ReceiptEvent(conversationId, userId, undefined, at)
-        : new ReceiptEvent(conversationId, userId, at, undefined),
+        ? new ReceiptEvent(conversationId, userId, undefined, at, blocked)
+        : new ReceiptEvent(conversationId, userId, at, undefined, blocked),
     );
     return at;
   }

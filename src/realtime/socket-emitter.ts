@@ -42,10 +42,11 @@ export class SocketEmitter {
     conversationId: string,
     event: E,
     payload: PayloadOf<E>,
-    exceptUserId?: string,
+    exceptUserIds: Iterable<string> = [],
   ): void {
+    const except = [...exceptUserIds].map(rooms.user);
     const to = this.server.to(rooms.conversation(conversationId));
-    emit(exceptUserId ? to.except(rooms.user(exceptUserId)) : to, event, payload);
+    emit(except.length > 0 ? to.except(except) : to, event, payload);
   }
 
   toSession<E extends ServerEvent>(sessionId: string, event: E, payload: PayloadOf<E>): void {

@@ -73,6 +73,17 @@ export class BlocksRepository {
     return new Set(rows.map((r) => `${r.a}:${r.b}`));
   }
 
+  /** Everyone the user blocked or was blocked by. */
+  async eitherWayOf(userId: string): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      this.db,
+      `SELECT blocked_id AS id FROM blocks WHERE blocker_id = $1
+       UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1`,
+      [userId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** True when either user has blocked the other. */
   async eitherWay(a: string, b: string): Promise<boolean> {
     const rows = await queryRows<unknown>(

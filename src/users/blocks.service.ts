@@ -62,12 +62,17 @@ export class BlocksService {
     );
   }
 
-  /** True when either user has blocked the other. */
   /** Of these pairs of users, those where either has blocked the other, as `a:b` in the order given. */
   blockedAmong(pairs: [string, string][]): Promise<Set<string>> {
     return this.blocks.eitherWayAmong(pairs);
   }
 
+  /** Everyone the user blocked or was blocked by. */
+  blockedEitherWayOf(userId: string): Promise<string[]> {
+    return this.blocks.eitherWayOf(userId);
+  }
+
+  /** True when either user has blocked the other. */
   isBlockedEitherWay(a: string, b: string): Promise<boolean> {
     return this.blocks.eitherWay(a, b);
   }

@@ -6,5 +6,7 @@ export class ReceiptEvent {
     readonly userId: string,
     readonly deliveredSeq: number | undefined,
     readonly readSeq: number | undefined,
+    /** Members who must not hear of it: blocked by the reader, or who blocked the reader. */
+    readonly hiddenFrom: ReadonlySet<string> = new Set(),
   ) {}
 }
