@@ -195,6 +195,8 @@ async function startServer(kind) {
         // Limits stay on (their cost is part of the path) but high enough not to refuse the load.
         RATE_LIMIT_MESSAGES_PER_SEC: '1000000',
         RATE_LIMIT_SOCKET_EVENTS_PER_10S: '10000000',
+        RATE_LIMIT_SOCKET_READS_PER_10S: '10000000',
+        MAX_SOCKETS_PER_USER: '10000',
         RATE_LIMIT_REGISTRATIONS_PER_MIN: '0',
         RATE_LIMIT_LOGINS_PER_IP_PER_MIN: '0',
         NOTIFICATION_WEBHOOK_URL: webhook.url,

@@ -117,7 +117,7 @@ export class AuthService implements OnApplicationBootstrap {
   async authenticate(
     token: string,
     allowed: readonly TokenType[] = ['access'],
-  ): Promise<AuthUser & { expiresAt?: number }> {
+  ): Promise<AuthUser & { expiresAt: number }> {
     const kind = this.external.kindOf(token);
     if (kind !== 'relay') return this.external.authenticate(token, kind);
     const claims = await this.tokens.verify(token, allowed);
@@ -127,9 +127,12 @@ export class AuthService implements OnApplicationBootstrap {
         throw AppError.unauthorized('Socket ticket was already used');
       }
     }
-    if (!(await this.sessions.isLive(claims.sid, claims.sub)))
-      throw AppError.unauthorized('Session has ended');
-    return { userId: claims.sub, sessionId: claims.sid, role: claims.role };
+    const role = await this.sessions.liveRole(claims.sid, claims.sub);
+    if (!role) throw AppError.unauthorized('Session has ended');
+    // A socket admitted with a single-use ticket lives as long as an access token issued now.
+    const expiresAt =
+      claims.typ === 'ws' ? Date.now() + this.config.jwt.accessTtlSeconds * 1000 : claims.exp * 1000;
+    return { userId: claims.sub, sessionId: claims.sid, role, expiresAt };
   }
 
   private requireLocalAccounts(): void {

@@ -99,6 +99,9 @@ export class ExternalAuthService {
         clockTolerance: 30,
         requiredClaims: ['sub', 'exp'],
       });
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + 30) {
+        throw new Error('issued in the future');
+      }
       return identityOf(payload);
     } catch (error) {
       if (

@@ -3,6 +3,7 @@ import { DataSource, type DeepPartial, type EntityManager, IsNull } from 'typeor
 import { type Db, queryRows } from '../database/sql.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { Session, type SessionState } from './session.entity.js';
+import type { UserRole } from '../users/user.entity.js';
 
 /** The SQL of sessions and their refresh tokens (stored as hashes). */
 @Injectable()
@@ -56,13 +57,16 @@ export class SessionsRepository {
     return row?.id ?? null;
   }
 
-  async isLive(sessionId: string, userId: string): Promise<boolean> {
-    const rows = await queryRows<unknown>(
+  /** The user's role when the session is live and the account active; null otherwise. */
+  async liveRole(sessionId: string, userId: string): Promise<UserRole | null> {
+    const [row] = await queryRows<{ role: UserRole }>(
       this.db,
-      `SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()`,
+      `SELECT u.role FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()
+          AND u.deactivated_at IS NULL`,
       [sessionId, userId],
     );
-    return rows.length > 0;
+    return row?.role ?? null;
   }
 
   /** Revokes a live session; its user, or null when it was revoked already or does not exist. */

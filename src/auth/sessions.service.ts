@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import type { UserRole } from '../users/user.entity.js';
 import type { Session, SessionState } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionRevokedEvent } from './events/session-revoked.event.js';
@@ -112,8 +113,9 @@ export class SessionsService {
   }
 
   /** True when the session exists, belongs to the user, is not revoked and has not expired. */
-  isLive(sessionId: string, userId: string): Promise<boolean> {
-    return this.sessions.isLive(sessionId, userId);
+  /** The user's role (from the database) when the session is live and the account active; null otherwise. */
+  liveRole(sessionId: string, userId: string): Promise<UserRole | null> {
+    return this.sessions.liveRole(sessionId, userId);
   }
 
   async revoke(sessionId: string, reason: string): Promise<boolean> {

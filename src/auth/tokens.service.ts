@@ -14,6 +14,7 @@ export interface TokenClaims {
   typ: TokenType;
   jti?: string;
   exp: number;
+  iat?: number;
 }
 
 const WS_TICKET_TTL_SECONDS = 60;
@@ -43,7 +44,11 @@ export class TokensService {
     return { token, expiresAt: new Date(Date.now() + WS_TICKET_TTL_SECONDS * 1000) };
   }
 
-  /** Verifies signature (HS256 only), issuer, audience, expiry and that the token is of an allowed type. */
+  /**
+   * Verifies signature (HS256 only), issuer, audience, expiry (required), issue time (not in the
+   * future) and that the token is of an allowed type. The role in the claims is not trusted: the
+   * caller reads it from the database.
+   */
   async verify(token: string, allowed: readonly TokenType[]): Promise<TokenClaims> {
     let claims: TokenClaims;
     try {
@@ -56,7 +61,12 @@ export class TokensService {
     } catch {
       throw AppError.unauthorized('Invalid or expired token');
     }
+    // A token must end, and cannot come from the future (a signer with a wrong clock, or a forgery).
+    const now = Math.floor(Date.now() / 1000);
     if (
+      typeof claims.exp !== 'number' ||
+      (claims.iat !== undefined &&
+        (typeof claims.iat !== 'number' || claims.iat > now + CLOCK_LEEWAY_SECONDS)) ||
       !allowed.includes(claims.typ) ||
       typeof claims.sub !== 'string' ||
       typeof claims.sid !== 'string' ||

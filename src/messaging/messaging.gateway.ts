@@ -20,12 +20,13 @@ import {
   TypingDto,
 } from './dto/conversation.dto.js';
 import { type MessageDto, SendMessageDto } from './dto/message.dto.js';
-import { EditMessageSocketDto, SessionStateDto } from './dto/socket.dto.js';
+import { AuthRefreshDto, EditMessageSocketDto, SessionStateDto } from './dto/socket.dto.js';
 import { HistoryService } from './history.service.js';
 import { MessagesService } from './messages.service.js';
 import { PresenceNotifier } from './presence.notifier.js';
 import { ReceiptsService } from './receipts.service.js';
 import { SocketHandshake } from './socket-handshake.js';
+import { SocketLifetime } from './socket-lifetime.js';
 
 /**
  * The Socket.IO edge of messaging: admission through {@link SocketHandshake}, presence through
@@ -51,6 +52,7 @@ export class MessagingGateway
     private readonly receipts: ReceiptsService,
     private readonly access: ConversationAccess,
     private readonly sessions: SessionsService,
+    private readonly lifetime: SocketLifetime,
   ) {}
 
   afterInit(server: RelayServer): void {
@@ -58,10 +60,12 @@ export class MessagingGateway
   }
 
   handleConnection(socket: RelaySocket): Promise<void> {
+    this.lifetime.arm(socket);
     return this.presence.connected(socket);
   }
 
   handleDisconnect(socket: RelaySocket): Promise<void> {
+    this.lifetime.disarm(socket);
     return this.presence.disconnected(socket);
   }
 
@@ -96,9 +100,17 @@ export class MessagingGateway
       return {};
     });
     this.router.handle('typing', (socket, payload) => this.typing(socket, payload));
-    this.router.handle('sync', async (socket, payload): Promise<SyncResultDto> => {
-      const dto = await validatePayload(SyncDto, payload ?? {});
-      return this.history.syncFor(socket.data.auth.userId, dto);
+    this.router.handle(
+      'sync',
+      async (socket, payload): Promise<SyncResultDto> => {
+        const dto = await validatePayload(SyncDto, payload ?? {});
+        return this.history.syncFor(socket.data.auth.userId, dto);
+      },
+      { expensive: true },
+    );
+    this.router.handle('auth:refresh', async (socket, payload) => {
+      const dto = await validatePayload(AuthRefreshDto, payload);
+      return this.lifetime.refresh(socket, dto.token);
     });
     this.router.handle('session:state', async (socket, payload) => {
       const dto = await validatePayload(SessionStateDto, payload);

@@ -28,6 +28,7 @@ import { PresenceNotifier } from './presence.notifier.js';
 import { PresenceService } from './presence.service.js';
 import { ReceiptsService } from './receipts.service.js';
 import { SocketHandshake } from './socket-handshake.js';
+import { SocketLifetime } from './socket-lifetime.js';
 
 @Module({
   imports: [
@@ -65,6 +66,7 @@ import { SocketHandshake } from './socket-handshake.js';
     AttachmentsService,
     PresenceService,
     SocketHandshake,
+    SocketLifetime,
     PresenceNotifier,
     DeliveryFanout,
     MessagingGateway,

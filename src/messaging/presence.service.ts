@@ -27,6 +27,37 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /**
+   * Records a socket being admitted unless the user holds `max` live sockets already, on any node
+   * (then false, and nothing stays recorded). Concurrent admissions past the limit may all be
+   * refused; none is let through.
+   */
+  async reserve(userId: string, socketId: string, sessionId: string, max: number): Promise<boolean> {
+    const sockets = this.local.get(userId) ?? new Map<string, string>();
+    const client = this.redis.client;
+    if (client) {
+      const now = Date.now();
+      const key = this.key(userId);
+      const member = entry(socketId, sessionId);
+      const result = await client
+        .multi()
+        .zremrangebyscore(key, 0, now)
+        .zadd(key, now + ENTRY_TTL_MS, member)
+        .zcard(key)
+        .pexpire(key, ENTRY_TTL_MS)
+        .exec();
+      if (Number(result?.[2]?.[1]) > max) {
+        await client.zrem(key, member);
+        return false;
+      }
+    } else if (sockets.size >= max) {
+      return false;
+    }
+    sockets.set(socketId, sessionId);
+    this.local.set(userId, sockets);
+    return true;
+  }
+
   /** Records a socket; true when it is the user's first live socket anywhere. */
   async connected(userId: string, socketId: string, sessionId: string): Promise<boolean> {
     const sockets = this.local.get(userId) ?? new Map<string, string>();

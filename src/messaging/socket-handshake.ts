@@ -5,14 +5,16 @@ import { AppError } from '../common/errors/app-error.js';
 import { originAllowed } from '../common/http/origins.js';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
 import { rooms } from '../realtime/rooms.js';
+import { SocketRouter } from '../realtime/socket-router.js';
+import { PresenceService } from './presence.service.js';
 import type { RelayServer, RelaySocket } from '../realtime/server-events.js';
 import { ConversationsRepository } from './conversations.repository.js';
 
 /**
  * Admission of a socket, before the client is told it is connected: its origin, its token (a
  * Relay access token or single-use ticket, or a host system's token), the rooms the database says
- * it belongs to, and a per-socket budget of client events. Refusals reach the client as
- * `connect_error` with the code as message.
+ * it belongs to, the user's socket limit (MAX_SOCKETS_PER_USER, across nodes) and the user's
+ * budgets of client events. Refusals reach the client as `connect_error` with the code as message.
  */
 @Injectable()
 export class SocketHandshake {
@@ -20,6 +22,8 @@ export class SocketHandshake {
     private readonly auth: AuthService,
     private readonly conversations: ConversationsRepository,
     private readonly limits: RateLimitService,
+    private readonly presence: PresenceService,
+    private readonly router: SocketRouter,
     private readonly config: AppConfig,
   ) {}
 
@@ -46,35 +50,37 @@ export class SocketHandshake {
         error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' ? error.code : 'UNAUTHORIZED';
       throw new Error(code, { cause: error });
     }
-    const { userId, sessionId, expiresAt } = socket.data.auth;
-    socket.use((packet, next) => this.guardFlood(socket, packet, next));
-    const conversationIds = await this.conversations.conversationIdsOf(userId);
-    await socket.join([
-      rooms.user(userId),
-      rooms.session(sessionId),
-      ...conversationIds.map(rooms.conversation),
-    ]);
-    if (expiresAt !== undefined) {
-      // A host system's token: the socket lives as long as the token would.
-      const timer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - Date.now()));
-      timer.unref();
-      socket.once('disconnect', () => clearTimeout(timer));
+    const { userId, sessionId } = socket.data.auth;
+    if (!(await this.presence.reserve(userId, socket.id, sessionId, this.config.limits.socketsPerUser))) {
+      throw new Error('TOO_MANY_SOCKETS');
+    }
+    try {
+      socket.use((packet, next) => this.guardFlood(socket, packet, next));
+      const conversationIds = await this.conversations.conversationIdsOf(userId);
+      await socket.join([
+        rooms.user(userId),
+        rooms.session(sessionId),
+        ...conversationIds.map(rooms.conversation),
+      ]);
+    } catch (error) {
+      await this.presence.disconnected(userId, socket.id);
+      throw error;
     }
   }
 
   /**
-   * Every client event counts against a per-socket budget; past it, events are answered
-   * RATE_LIMITED (when they carry an ack) and dropped, and the socket stays connected.
+   * Every client event counts against its user's budget, shared by all of the user's sockets on
+   * every node (in Redis when configured): expensive reads (`sync`) against one, everything else
+   * against another. Past it, events are answered RATE_LIMITED (when they carry an ack) and
+   * dropped, and the socket stays connected.
    */
   private guardFlood(socket: RelaySocket, packet: unknown[], next: (err?: Error) => void): void {
-    const spec = {
-      name: 'socket-events',
-      points: this.config.rateLimits.socketEventsPer10s,
-      windowSeconds: 10,
-      // A socket lives on one node: its budget needs no round trip to Redis.
-      local: true,
-    };
-    this.limits.consume(spec, socket.id).then(
+    const { socketEventsPer10s, socketReadsPer10s } = this.config.rateLimits;
+    const read = typeof packet[0] === 'string' && this.router.isExpensive(packet[0]);
+    const spec = read
+      ? { name: 'socket-reads', points: socketReadsPer10s, windowSeconds: 10 }
+      : { name: 'socket-events', points: socketEventsPer10s, windowSeconds: 10 };
+    this.limits.consume(spec, socket.data.auth.userId).then(
       () => next(),
       (error: unknown) => {
         const callback = packet[packet.length - 1];

@@ -20,6 +20,8 @@ export interface ServerEvents {
   'conversation:joined': (conversation: ConversationDto) => void;
   'conversation:left': (left: { conversationId: string }) => void;
   'session:revoked': (revoked: { sessionId: string }) => void;
+  'session:expiring': (notice: { expiresAt: string }) => void;
+  'session:expired': (notice: { expiresAt: string }) => void;
   'server:shutdown': (notice: { reconnect: true; retryAfterMs: number }) => void;
   'update:available': (release: ReleaseDto) => void;
 }
@@ -29,7 +31,8 @@ export type PayloadOf<E extends ServerEvent> = Parameters<ServerEvents[E]>[0];
 
 /** What the handshake leaves on every admitted socket. */
 export interface SocketData {
-  auth: AuthUser & { expiresAt?: number };
+  /** Who the socket acts for, and when its token (and so the socket) ends, in ms since the epoch. */
+  auth: AuthUser & { expiresAt: number };
 }
 
 export type RelayServer = Server<DefaultEventsMap, ServerEvents, DefaultEventsMap, SocketData>;

@@ -20,11 +20,20 @@ export type SocketHandler = (socket: RelaySocket, payload: unknown) => Promise<u
 export class SocketRouter implements OnGatewayConnection<RelaySocket> {
   private readonly logger = new Logger('SocketEvents');
   private readonly handlers = new Map<string, SocketHandler>();
+  private readonly expensive = new Set<string>();
 
-  /** Registers the handler of a client event (each event has exactly one). */
-  handle(event: string, handler: SocketHandler): void {
+  /**
+   * Registers the handler of a client event (each event has exactly one). An `expensive` event (a
+   * read that may return much, like `sync`) counts against its own budget.
+   */
+  handle(event: string, handler: SocketHandler, options: { expensive?: boolean } = {}): void {
     if (this.handlers.has(event)) throw new Error(`Socket event ${event} has two handlers`);
     this.handlers.set(event, handler);
+    if (options.expensive) this.expensive.add(event);
+  }
+
+  isExpensive(event: string): boolean {
+    return this.expensive.has(event);
   }
 
   handleConnection(socket: RelaySocket): void {

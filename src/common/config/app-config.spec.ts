@@ -30,6 +30,7 @@ describe('AppConfig', () => {
       loginsPerMinPerIp: 60,
       registrationsPerMinPerIp: 60,
       socketEventsPer10s: 500,
+      socketReadsPer10s: 50,
     });
     expect(config.limits.messageLength).toBe(4000);
     expect(config.limits.socketPacketBytes).toBe(65536);

@@ -9,13 +9,17 @@ export interface RateLimits {
   loginsPerMinPerUsername: number;
   loginsPerMinPerIp: number;
   registrationsPerMinPerIp: number;
-  /** Client events of any kind per socket per 10 s (flood guard; 0 disables). */
+  /** Client events but expensive reads, per user over all their sockets, per 10 s (0 disables). */
   socketEventsPer10s: number;
+  /** Expensive read events (`sync`) per user over all their sockets, per 10 s (0 disables). */
+  socketReadsPer10s: number;
 }
 
 export interface Limits {
   messageLength: number;
   socketPacketBytes: number;
+  /** Live sockets per user over all nodes (MAX_SOCKETS_PER_USER). */
+  socketsPerUser: number;
   attachments: number;
   /** Sends waiting to be stored on this node, at most; more are refused (SERVICE_UNAVAILABLE). */
   sendQueue: number;
@@ -187,10 +191,12 @@ export class AppConfig {
         loginsPerMinPerIp: e.RATE_LIMIT_LOGINS_PER_IP_PER_MIN,
         registrationsPerMinPerIp: e.RATE_LIMIT_REGISTRATIONS_PER_MIN,
         socketEventsPer10s: e.RATE_LIMIT_SOCKET_EVENTS_PER_10S,
+        socketReadsPer10s: e.RATE_LIMIT_SOCKET_READS_PER_10S,
       },
       limits: {
         messageLength: e.MAX_MESSAGE_LENGTH,
         socketPacketBytes: e.MAX_SOCKET_PACKET_BYTES,
+        socketsPerUser: e.MAX_SOCKETS_PER_USER,
         attachments: e.MAX_ATTACHMENTS,
         sendQueue: e.SEND_QUEUE_LIMIT,
         sendQueueMaxWaitMs: e.SEND_QUEUE_MAX_WAIT_MS,

@@ -68,7 +68,7 @@ export class Environment {
   JWT_SECRET?: string;
   @IsString() @MinLength(1) JWT_ISSUER = 'relay';
   @IsString() @MinLength(1) JWT_AUDIENCE = 'relay-clients';
-  @Transform(toInt) @IsInt() @Min(30) @Max(86400) JWT_ACCESS_TTL_SECONDS = 900;
+  @Transform(toInt) @IsInt() @Min(5) @Max(86400) JWT_ACCESS_TTL_SECONDS = 900;
   @Transform(toInt) @IsInt() @Min(60) @Max(31536000) JWT_REFRESH_TTL_SECONDS = 2592000;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString() CORS_ORIGINS?: string;
@@ -145,6 +145,8 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_LOGINS_PER_IP_PER_MIN = 60;
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_REGISTRATIONS_PER_MIN = 60;
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_SOCKET_EVENTS_PER_10S = 500;
+  @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_SOCKET_READS_PER_10S = 50;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) MAX_SOCKETS_PER_USER = 10;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(100000) MAX_MESSAGE_LENGTH = 4000;
   @Transform(toInt) @IsInt() @Min(1024) MAX_SOCKET_PACKET_BYTES = 65536;

@@ -1,4 +1,4 @@
-import { IsIn, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { BODY_CEILING } from './message.dto.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
 
@@ -9,6 +9,12 @@ export class EditMessageSocketDto {
   @IsString()
   @MaxLength(BODY_CEILING)
   body!: string;
+}
+
+export class AuthRefreshDto {
+  @IsString()
+  @Length(1, 4096)
+  token!: string;
 }
 
 export class SessionStateDto {
