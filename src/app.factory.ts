@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type Request, type Response } from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
@@ -27,6 +28,8 @@ export async function createApp(
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  // Security headers on every response; Swagger UI's own files and inline styles stay allowed.
+  app.use(helmet());
   // Express's own JSON parser, so that its `verify` (which Nest reserves for rawBody) can refuse a
   // body nested too deep from its raw bytes, before JSON.parse does any work; it keeps the raw
   // body for signed requests itself.

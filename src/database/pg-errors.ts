@@ -21,3 +21,6 @@ export const isRetryableWriteConflict = (error: unknown): boolean => {
 
 /** The data itself was refused (class 22: a NUL in text, a value out of range, bad encoding). */
 export const isDataException = (error: unknown): boolean => sqlState(error)?.startsWith('22') ?? false;
+
+/** A row referred to is gone (an attachment collected while a message linking it was stored). */
+export const isForeignKeyViolation = (error: unknown): boolean => sqlState(error) === '23503';

@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Post, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiBearerAuth,
@@ -10,10 +10,11 @@ import {
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ApiErrors } from '../common/http/api-errors.js';
+import { sendStoredFile } from '../common/http/send-file.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { AttachmentsService } from './attachments.service.js';
 
@@ -65,21 +66,20 @@ export class AttachmentsController {
   @ApiOperation({
     summary: 'Download an attachment (its uploader, or members of conversations that reference it)',
   })
-  @ApiOkResponse({ description: 'The file' })
+  @ApiOkResponse({ description: 'The file (206 for a range; 304 when If-None-Match holds its ETag)' })
   @ApiErrors(400, 404)
   async download(
     @CurrentUser() auth: AuthUser,
     @UuidParam('id') id: string,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<StreamableFile> {
-    const { attachment, stream } = await this.attachments.open(auth.userId, id);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const attachment = await this.attachments.visible(auth.userId, id);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    res.setHeader('ETag', `"${attachment.sha256}"`);
-    return new StreamableFile(stream, {
+    await sendStoredFile(req, res, this.attachments.filePath(attachment), {
+      etag: attachment.sha256,
       type: attachment.mime,
-      length: attachment.size,
-      disposition: `attachment; filename*=UTF-8''${encodeURIComponent(attachment.name ?? attachment.id)}`,
+      name: attachment.name ?? attachment.id,
     });
   }
 }

@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { fileTypeFromFile } from 'file-type';
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppConfig } from '../common/config/app-config.js';
+import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { AppError } from '../common/errors/app-error.js';
 import { displayFileName } from '../common/http/file-name.js';
 import type { StoredAttachment } from './message.entity.js';
@@ -29,13 +30,16 @@ export interface UploadedTemp {
 
 /** Uploaded files: stored under DATA_DIR/attachments by generated id, typed by their content. */
 @Injectable()
-export class AttachmentsService {
+export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
   readonly dir: string;
   readonly tmpDir: string;
 
+  private readonly logger = new Logger(AttachmentsService.name);
+  private sweeper: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly attachments: AttachmentsRepository,
-    config: AppConfig,
+    private readonly config: AppConfig,
   ) {
     this.dir = join(config.dataDir, 'attachments');
     this.tmpDir = join(config.dataDir, 'tmp');
@@ -54,24 +58,85 @@ export class AttachmentsService {
       const id = randomUUID();
       await mkdir(this.dir, { recursive: true });
       await rename(file.path, join(this.dir, id));
-      return await this.attachments.insert({
-        id,
-        uploaderId,
-        mime,
-        size: file.size,
-        sha256: hash.digest('hex'),
-        name: displayFileName(file.originalname),
-      });
+      const quota = this.config.limits.attachmentQuotaBytes;
+      const { attachment, usedBytes } = await this.attachments
+        .insertWithinQuota(
+          {
+            id,
+            uploaderId,
+            mime,
+            size: file.size,
+            sha256: hash.digest('hex'),
+            name: displayFileName(file.originalname),
+          },
+          quota,
+        )
+        .catch(async (error: unknown) => {
+          await rm(join(this.dir, id), { force: true });
+          throw error;
+        });
+      if (!attachment) {
+        await rm(join(this.dir, id), { force: true });
+        throw new AppError(
+          'QUOTA_EXCEEDED',
+          'Your attachment storage is full; delete messages with files to free it',
+          {
+            quota: 'attachmentBytes',
+            usedBytes,
+            limitBytes: quota,
+            requestedBytes: file.size,
+          },
+        );
+      }
+      return attachment;
     } finally {
       await rm(file.path, { force: true });
     }
   }
 
-  /** The file, for its uploader or a member of a conversation whose messages reference it. */
-  async open(userId: string, id: string): Promise<{ attachment: Attachment; stream: ReadStream }> {
+  /** Where an attachment's file lives on this node. */
+  filePath(attachment: Pick<Attachment, 'id'>): string {
+    return join(this.dir, attachment.id);
+  }
+
+  /**
+   * Deletes uploads no message references once they are older than ATTACHMENT_ORPHAN_TTL_HOURS
+   * (never sent, or every message that carried them deleted), rows and files; returns how many.
+   */
+  async collectOrphans(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.config.limits.attachmentOrphanTtlHours * 3_600_000);
+    let total = 0;
+    for (;;) {
+      const ids = await this.attachments.deleteOrphans(before, 500);
+      await Promise.all(ids.map((id) => rm(join(this.dir, id), { force: true })));
+      total += ids.length;
+      if (ids.length < 500) return total;
+    }
+  }
+
+  onModuleInit(): void {
+    // Hourly (or sooner for short lifetimes) on every node; concurrent sweeps delete each row once.
+    const everyMs = Math.max(
+      60_000,
+      Math.min(3_600_000, (this.config.limits.attachmentOrphanTtlHours * 3_600_000) / 4),
+    );
+    this.sweeper = setInterval(() => {
+      this.collectOrphans().catch((error: unknown) =>
+        this.logger.warn({ err: loggable(error) }, 'collecting orphaned attachments failed'),
+      );
+    }, everyMs);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  /** The attachment, for its uploader or a member of a conversation whose messages reference it. */
+  async visible(userId: string, id: string): Promise<Attachment> {
     const attachment = await this.attachments.findVisible(userId, id);
     if (!attachment) throw AppError.notFound('Attachment');
-    return { attachment, stream: createReadStream(join(this.dir, attachment.id)) };
+    return attachment;
   }
 
   /** The attachments of a message being sent: each must be one the sender uploaded. */

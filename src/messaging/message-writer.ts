@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
-import { isDataException, isRetryableWriteConflict } from '../database/pg-errors.js';
+import { isDataException, isForeignKeyViolation, isRetryableWriteConflict } from '../database/pg-errors.js';
 import { type AppendOutcome, type MessageDraft, MessageStore } from './message.store.js';
 
 /** Drafts per statement, at most (parameters are arrays, so this bounds statement size, not count). */
@@ -162,6 +162,11 @@ export class MessageWriter implements OnModuleDestroy {
   }
 
   private refusal(error: unknown): unknown {
+    if (isForeignKeyViolation(error)) {
+      return AppError.validation('An attachment of the message no longer exists', {
+        fields: [{ field: 'attachments', problems: ['unknown attachment id'] }],
+      });
+    }
     if (isDataException(error)) {
       return AppError.validation('The message contains data that cannot be stored', {
         fields: [{ field: 'body', problems: ['cannot be stored'] }],

@@ -46,6 +46,8 @@ import { SocketLifetime } from './socket-lifetime.js';
             filename: (_req, _file, cb) => cb(null, randomUUID()),
           }),
           limits: { fileSize: config.limits.attachmentBytes, files: 1, fields: 10, parts: 12 },
+          // Browsers send file names in UTF-8 without saying so; busboy's default reads them as Latin-1.
+          defParamCharset: 'utf8',
         };
       },
     }),

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { AdminOnly, Public } from '../common/auth/auth-context.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../common/pagination/cursor.js';
@@ -39,12 +39,13 @@ export class DevicesController {
   @ApiOperation({ summary: 'Register or update this installation (201 first time, 200 after)' })
   @ApiCreatedResponse({ type: DeviceDto })
   @ApiOkResponse({ type: DeviceDto })
-  @ApiErrors(400)
+  @ApiErrors(400, 429)
   async register(
     @Body() body: RegisterDeviceDto,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DeviceDto> {
-    const { device, created } = await this.devices.register(body);
+    const { device, created } = await this.devices.register(body, req.ip ?? 'unknown');
     res.status(created ? 201 : 200);
     return device;
   }

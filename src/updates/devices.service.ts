@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../common/config/app-config.js';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
+import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
 import type { Device } from './device.entity.js';
 import { DevicesRepository } from './devices.repository.js';
 import type { DeviceDto, InstallStatDto, RegisterDeviceDto } from './dto/updates.dto.js';
@@ -18,10 +20,21 @@ const toDto = (d: Device): DeviceDto => ({
 
 @Injectable()
 export class DevicesService {
-  constructor(private readonly devices: DevicesRepository) {}
+  constructor(
+    private readonly devices: DevicesRepository,
+    private readonly limits: RateLimitService,
+    private readonly config: AppConfig,
+  ) {}
 
-  /** Inserts or updates by deviceId, so concurrent registrations make one row. */
-  async register(dto: RegisterDeviceDto): Promise<{ device: DeviceDto; created: boolean }> {
+  /**
+   * Inserts or updates by deviceId, so concurrent registrations make one row. Nobody signs in to
+   * register, so registrations are limited per client IP (RATE_LIMIT_DEVICES_PER_IP_PER_MIN).
+   */
+  async register(dto: RegisterDeviceDto, ip: string): Promise<{ device: DeviceDto; created: boolean }> {
+    await this.limits.consume(
+      { name: 'devices-ip', points: this.config.rateLimits.devicesPerMinPerIp, windowSeconds: 60 },
+      ip,
+    );
     const { device, created } = await this.devices.upsert(dto);
     return { device: toDto(device), created };
   }

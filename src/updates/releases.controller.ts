@@ -44,6 +44,7 @@ import {
 } from './dto/updates.dto.js';
 import type { HashedFile } from './hashing-storage.js';
 import { ReleasesService } from './releases.service.js';
+import { sendStoredFile } from '../common/http/send-file.js';
 import { SkipSignature } from '../common/http/skip-signature.js';
 import { PLATFORM_PATTERN } from './version.js';
 
@@ -125,19 +126,10 @@ export class ReleasesController {
     const release = await this.releases.get(id);
     const range = req.headers.range;
     if (!range || /^bytes=0-/.test(range)) await this.releases.countDownload(release.id);
-    res.setHeader('ETag', `"${release.sha256}"`);
-    res.setHeader('Content-Type', 'application/octet-stream');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.attachment(release.fileName ?? `${release.platform}-${release.version}`);
-    await new Promise<void>((resolve, reject) => {
-      res.sendFile(
-        this.releases.filePath(release.id),
-        { etag: false, lastModified: false, acceptRanges: true, dotfiles: 'deny' },
-        (error?: Error) => {
-          if (error && !res.headersSent) reject(AppError.notFound('Release file'));
-          else resolve();
-        },
-      );
+    await sendStoredFile(req, res, this.releases.filePath(release.id), {
+      etag: release.sha256,
+      type: 'application/octet-stream',
+      name: release.fileName ?? `${release.platform}-${release.version}`,
     });
   }
 

@@ -28,6 +28,7 @@ import { UpdatesGateway } from './updates.gateway.js';
           parts: 12,
           fieldSize: 16 * 1024,
         },
+        defParamCharset: 'utf8',
       }),
     }),
   ],

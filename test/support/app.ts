@@ -50,6 +50,7 @@ export async function baseEnv(): Promise<Env> {
     RATE_LIMIT_REGISTRATIONS_PER_MIN: '0',
     RATE_LIMIT_SOCKET_EVENTS_PER_10S: '0',
     RATE_LIMIT_SOCKET_READS_PER_10S: '0',
+    RATE_LIMIT_DEVICES_PER_IP_PER_MIN: '0',
     // Test clients share the server's process and CPU: only the overload tests shed load.
     SEND_QUEUE_MAX_WAIT_MS: '30000',
   };

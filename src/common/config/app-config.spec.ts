@@ -31,6 +31,7 @@ describe('AppConfig', () => {
       registrationsPerMinPerIp: 60,
       socketEventsPer10s: 500,
       socketReadsPer10s: 50,
+      devicesPerMinPerIp: 60,
     });
     expect(config.limits.messageLength).toBe(4000);
     expect(config.limits.socketPacketBytes).toBe(65536);

@@ -13,6 +13,8 @@ export interface RateLimits {
   socketEventsPer10s: number;
   /** Expensive read events (`sync`) per user over all their sockets, per 10 s (0 disables). */
   socketReadsPer10s: number;
+  /** Unauthenticated device registrations per client IP per minute (0 disables). */
+  devicesPerMinPerIp: number;
 }
 
 export interface Limits {
@@ -20,6 +22,10 @@ export interface Limits {
   socketPacketBytes: number;
   /** Live sockets per user over all nodes (MAX_SOCKETS_PER_USER). */
   socketsPerUser: number;
+  /** Bytes of attachments one user may keep (0: no limit). */
+  attachmentQuotaBytes: number;
+  /** Uploads no message references are deleted this long after upload. */
+  attachmentOrphanTtlHours: number;
   attachments: number;
   /** Sends waiting to be stored on this node, at most; more are refused (SERVICE_UNAVAILABLE). */
   sendQueue: number;
@@ -192,11 +198,14 @@ export class AppConfig {
         registrationsPerMinPerIp: e.RATE_LIMIT_REGISTRATIONS_PER_MIN,
         socketEventsPer10s: e.RATE_LIMIT_SOCKET_EVENTS_PER_10S,
         socketReadsPer10s: e.RATE_LIMIT_SOCKET_READS_PER_10S,
+        devicesPerMinPerIp: e.RATE_LIMIT_DEVICES_PER_IP_PER_MIN,
       },
       limits: {
         messageLength: e.MAX_MESSAGE_LENGTH,
         socketPacketBytes: e.MAX_SOCKET_PACKET_BYTES,
         socketsPerUser: e.MAX_SOCKETS_PER_USER,
+        attachmentQuotaBytes: e.ATTACHMENT_QUOTA_BYTES,
+        attachmentOrphanTtlHours: e.ATTACHMENT_ORPHAN_TTL_HOURS,
         attachments: e.MAX_ATTACHMENTS,
         sendQueue: e.SEND_QUEUE_LIMIT,
         sendQueueMaxWaitMs: e.SEND_QUEUE_MAX_WAIT_MS,

@@ -147,6 +147,9 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_SOCKET_EVENTS_PER_10S = 500;
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_SOCKET_READS_PER_10S = 50;
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) MAX_SOCKETS_PER_USER = 10;
+  @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_DEVICES_PER_IP_PER_MIN = 60;
+  @Transform(toInt) @IsInt() @Min(0) ATTACHMENT_QUOTA_BYTES = 1024 * 1024 * 1024;
+  @Transform(toInt) @IsInt() @Min(0) @Max(24 * 365) ATTACHMENT_ORPHAN_TTL_HOURS = 24;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(100000) MAX_MESSAGE_LENGTH = 4000;
   @Transform(toInt) @IsInt() @Min(1024) MAX_SOCKET_PACKET_BYTES = 65536;
