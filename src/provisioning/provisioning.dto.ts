@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsString, Length, MaxLength } from 'class-validator';
 import { IsUuid } from '../common/validation/is-uuid.js';
+import { Optional } from '../common/validation/optional.js';
 
 export class UpsertServiceUserDto {
   @ApiProperty({ maxLength: 255, description: 'The host’s username; made into a valid Relay username' })
@@ -9,13 +10,13 @@ export class UpsertServiceUserDto {
   username!: string;
 
   @ApiPropertyOptional({ maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   displayName?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'A tenant to make the user a member of' })
-  @IsOptional()
+  @Optional()
   @IsUuid()
   tenantId?: string;
 }

@@ -36,6 +36,11 @@ export class SocketRouter implements OnGatewayConnection<RelaySocket> {
     return this.expensive.has(event);
   }
 
+  /** Every client event with a handler (the socket contract, for documents and tests). */
+  events(): string[] {
+    return [...this.handlers.keys()];
+  }
+
   handleConnection(socket: RelaySocket): void {
     for (const [event, handler] of this.handlers) {
       socket.on(event, (...args: unknown[]) => {

@@ -10,21 +10,22 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { originOf } from '../common/http/origins.js';
 import { InvitesService } from './invites.service.js';
+import { Optional } from '../common/validation/optional.js';
 
 export class CreateInviteDto {
   @ApiPropertyOptional({ default: false, description: 'Usable by many people until it expires' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   multiUse?: boolean;
 
   @ApiPropertyOptional({ minimum: 60, maximum: 30 * 24 * 3600, default: 7 * 24 * 3600 })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(60)
   @Max(30 * 24 * 3600)

@@ -1,18 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-  MaxLength,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { MESSAGE_TYPES, type MessageType } from '../../messaging/message.entity.js';
 import { BODY_CEILING } from '../../messaging/dto/message.dto.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
 import { pageOf } from '../../common/pagination/cursor.js';
+import { Optional } from '../../common/validation/optional.js';
 
 export const MAX_PUSH_USERS = 1000;
 
@@ -38,7 +30,7 @@ export class AppWithKeyDto extends AppDto {
 
 export class PushDto {
   @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_PUSH_USERS })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_PUSH_USERS, { message: `toUserIds: at most ${MAX_PUSH_USERS} recipients per push` })
@@ -46,7 +38,7 @@ export class PushDto {
   toUserIds?: string[];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Every member of a group of the app’s tenant' })
-  @IsOptional()
+  @Optional()
   @IsUuid()
   groupId?: string;
 
@@ -54,12 +46,12 @@ export class PushDto {
     format: 'uuid',
     description: 'Every member of an org unit of the tenant, and of the units below it',
   })
-  @IsOptional()
+  @Optional()
   @IsUuid()
   orgUnitId?: string;
 
   @ApiPropertyOptional({ enum: MESSAGE_TYPES, default: 'text' })
-  @IsOptional()
+  @Optional()
   @IsIn(MESSAGE_TYPES)
   type?: MessageType;
 
@@ -73,7 +65,7 @@ export class PushDto {
     default: 'all',
     description: 'active: only users with a connected session marked active',
   })
-  @IsOptional()
+  @Optional()
   @IsIn(['all', 'active'])
   sessions?: 'all' | 'active';
 }

@@ -1,17 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsIn, IsObject, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { MeDto, UsernameFieldDto } from '../../users/dto/user.dto.js';
 import type { Session } from '../session.entity.js';
+import { Optional } from '../../common/validation/optional.js';
 
 export const PASSWORD_RULE =
   'password must be 8-128 characters with at least one letter and one digit or symbol';
@@ -29,7 +21,7 @@ export class DeviceDto {
   platform!: string;
 
   @ApiPropertyOptional({ maxLength: 128, example: 'Alice’s iPhone' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   name?: string;
@@ -44,14 +36,14 @@ export class RegisterDto extends UsernameFieldDto {
   password!: string;
 
   @ApiPropertyOptional({ maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(64)
   displayName?: string;
 
   @ApiPropertyOptional({ type: DeviceDto })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @ValidateNested()
   @Type(() => DeviceDto)
@@ -72,7 +64,7 @@ export class LoginDto {
   password!: string;
 
   @ApiPropertyOptional({ type: DeviceDto })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @ValidateNested()
   @Type(() => DeviceDto)

@@ -14,6 +14,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { Optional } from '../validation/optional.js';
 
 type Raw = { value: unknown };
 
@@ -49,20 +50,20 @@ export class Environment {
   @Transform(toBool) @IsBoolean() TRUST_PROXY = false;
 
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
   @Transform(toInt) @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
   @IsString() @MinLength(1) DATA_DIR = './data';
 
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
   @IsString() @MaxLength(64) REDIS_PREFIX = 'relay:';
 
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET?: string;
@@ -74,11 +75,11 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString() CORS_ORIGINS?: string;
 
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @Matches(/^[A-Za-z0-9_.-]{3,32}$/, { message: 'ADMIN_USERNAME must be 3-32 of A-Z a-z 0-9 _ . -' })
   ADMIN_USERNAME?: string;
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(8)
   @MaxLength(128)
@@ -97,7 +98,7 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString() AUTH_INTROSPECTION_CLIENT_SECRET?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() SERVICE_API_KEYS?: string;
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @Matches(/^https?:\/\/[^\s]+[^/\s]$/, {
     message: 'PUBLIC_URL must be an http(s) URL without a trailing slash',
   })
@@ -118,7 +119,7 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString() APNS_PRIVATE_KEY?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() APNS_TOPIC?: string;
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @Matches(/^https:\/\/[^/\s:]+(:\d{1,5})?\/?$/, { message: 'APNS_HOST must be https://host[:port]' })
   APNS_HOST?: string;
   @Transform(toBool) @IsBoolean() APNS_PRODUCTION = false;
@@ -127,13 +128,13 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString() FCM_CLIENT_EMAIL?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() FCM_PRIVATE_KEY?: string;
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @Matches(/^https?:\/\/[^\s]+[^/\s]$/, {
     message: 'FCM_ENDPOINT must be an http(s) URL without a trailing slash',
   })
   FCM_ENDPOINT?: string;
   @Transform(emptyToUndefined)
-  @IsOptional()
+  @Optional()
   @IsUrl({ require_tld: false, require_protocol: true })
   FCM_TOKEN_URL?: string;
 

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, MaxLength, Min } from 'class-validator';
 import { AppError } from '../errors/app-error.js';
+import { Optional } from '../validation/optional.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -20,14 +21,14 @@ export const clampLimit = ({ value }: { value: unknown }): unknown => {
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
-  @IsOptional()
+  @Optional()
   @Transform(clampLimit)
   @IsInt()
   @Min(1)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from a previous page (nextCursor)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(512)
   cursor?: string;

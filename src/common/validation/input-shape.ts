@@ -7,6 +7,9 @@ export const MAX_NESTING = 32;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
+// Keys that reach object prototypes when copied into an object; no field of Relay is named so.
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
@@ -50,8 +53,9 @@ export function tooDeep(): Error & { status: number; type: string } {
 
 /**
  * Checks a value already parsed (a socket payload, a query string) before any per-field work:
- * no deeper than {@link MAX_NESTING}, and no control character (but tab, CR and LF) in any string
- * or key. VALIDATION_FAILED naming the first offending field otherwise.
+ * no deeper than {@link MAX_NESTING}, no control character (but tab, CR and LF) in any string or
+ * key, and no prototype key (`__proto__`, `constructor`, `prototype`). VALIDATION_FAILED naming
+ * the first offending field otherwise.
  */
 export function checkInputShape(value: unknown, root = ''): void {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: root, depth: 0 }];
@@ -69,6 +73,7 @@ export function checkInputShape(value: unknown, root = ''): void {
     for (const [key, item] of entries) {
       const at = path ? `${path}.${key}` : key;
       if (CONTROL.test(key)) throw refusal(path || '(root)', 'keys must not contain control characters');
+      if (PROTOTYPE_KEYS.has(key)) throw refusal(at, 'is not an allowed key');
       stack.push({ value: item, path: at, depth: depth + 1 });
     }
   }

@@ -5,7 +5,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   Length,
   Max,
@@ -17,6 +16,7 @@ import { PageQueryDto } from '../../common/pagination/cursor.js';
 import type { MemberRole } from '../../messaging/conversation-member.entity.js';
 import type { GroupVisibility } from '../group.entity.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
+import { Optional } from '../../common/validation/optional.js';
 
 export const MAX_GROUP_MEMBERS = 10_000;
 
@@ -27,32 +27,32 @@ export class CreateGroupDto {
   name!: string;
 
   @ApiPropertyOptional({ enum: ['private', 'public'], default: 'private' })
-  @IsOptional()
+  @Optional()
   @IsIn(['private', 'public'])
   visibility?: GroupVisibility;
 
   @ApiPropertyOptional({ maxLength: 512 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(512)
   topic?: string;
 
   @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: 1000 })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsUuid({ each: true })
   memberIds?: string[];
 
   @ApiPropertyOptional({ minimum: 2, maximum: MAX_GROUP_MEMBERS, default: 500 })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(2)
   @Max(MAX_GROUP_MEMBERS)
   maxMembers?: number;
 
   @ApiPropertyOptional({ description: 'Private topic: any member may invite', default: false })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   membersCanInvite?: boolean;
 
@@ -60,14 +60,14 @@ export class CreateGroupDto {
     format: 'uuid',
     description: 'A tenant the creator belongs to; its applications may push to the group',
   })
-  @IsOptional()
+  @Optional()
   @IsUuid()
   tenantId?: string;
 }
 
 export class UpdateGroupDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 128 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 128)
   name?: string;
@@ -79,7 +79,7 @@ export class UpdateGroupDto {
   topic?: string | null;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   membersCanInvite?: boolean;
 }
@@ -111,7 +111,7 @@ export class GroupPageDto {
 
 export class PublicGroupsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ maxLength: 64, description: 'Part of the name' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   search?: string;

@@ -15,6 +15,7 @@ import { clampLimit, MAX_PAGE_SIZE } from '../../common/pagination/cursor.js';
 import type { ConversationType } from '../conversation.entity.js';
 import { MessageDto } from './message.dto.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
+import { Optional } from '../../common/validation/optional.js';
 
 export class ConversationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -89,7 +90,7 @@ export class SyncDto {
     description: 'The last seq the client holds per conversation; conversations not named start at 0',
     example: { '6f1d0f8e-9c55-4a5e-8a43-5d8f0c2a4b11': 42 },
   })
-  @IsOptional()
+  @Optional()
   @IsObject()
   cursors?: Record<string, number>;
 
@@ -98,7 +99,7 @@ export class SyncDto {
       'The syncToken of the previous sync: the answer then also carries, in `changes`, what was edited, ' +
       'deleted or left since that sync',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(8192)
   since?: string;
@@ -109,7 +110,7 @@ export class SyncDto {
     default: MAX_PAGE_SIZE,
     description: 'Messages per conversation',
   })
-  @IsOptional()
+  @Optional()
   @Transform(clampLimit)
   @IsInt()
   @Min(1)

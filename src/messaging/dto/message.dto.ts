@@ -8,7 +8,6 @@ import {
   IsIn,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   Length,
   Max,
@@ -18,6 +17,7 @@ import {
 } from 'class-validator';
 import { MESSAGE_TYPES, type Message, type MessageType } from '../message.entity.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
+import { Optional } from '../../common/validation/optional.js';
 
 /** Hard ceiling of the DTO; the configured MAX_MESSAGE_LENGTH (default 4000) is checked by the service. */
 export const BODY_CEILING = 100_000;
@@ -40,19 +40,19 @@ export class AttachmentRefDto {
 
 export class SendMessageDto {
   @ApiPropertyOptional({ type: RecipientDto, description: 'Who to send to; or give conversationId' })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @ValidateNested()
   @Type(() => RecipientDto)
   to?: RecipientDto;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'An existing conversation of the caller; or give to' })
-  @IsOptional()
+  @Optional()
   @IsUuid()
   conversationId?: string;
 
   @ApiPropertyOptional({ enum: MESSAGE_TYPES.filter((t) => t !== 'system'), default: 'text' })
-  @IsOptional()
+  @Optional()
   @IsIn(MESSAGE_TYPES.filter((t) => t !== 'system'))
   type?: Exclude<MessageType, 'system'>;
 
@@ -62,7 +62,7 @@ export class SendMessageDto {
   body!: string;
 
   @ApiPropertyOptional({ type: [AttachmentRefDto], maxItems: 10 })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
@@ -74,7 +74,7 @@ export class SendMessageDto {
     maxLength: 128,
     description: 'Idempotency key, unique per sender; a retry returns the stored message (200)',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 128)
   clientMsgId?: string;
@@ -191,7 +191,7 @@ const toInt = ({ value }: { value: unknown }): unknown =>
 
 export class MessageRangeQueryDto {
   @ApiPropertyOptional({ description: 'Messages with seq greater than this, ascending' })
-  @IsOptional()
+  @Optional()
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -199,7 +199,7 @@ export class MessageRangeQueryDto {
   afterSeq?: number;
 
   @ApiPropertyOptional({ description: 'Messages with seq less than this (the newest of them)' })
-  @IsOptional()
+  @Optional()
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -207,7 +207,7 @@ export class MessageRangeQueryDto {
   beforeSeq?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
+  @Optional()
   @Transform(clampLimit)
   @IsInt()
   @Min(1)

@@ -5,7 +5,6 @@ import {
   IsIn,
   IsISO8601,
   IsObject,
-  IsOptional,
   IsString,
   MaxLength,
   ValidateIf,
@@ -13,6 +12,7 @@ import {
 } from 'class-validator';
 import { PUSH_KINDS, type PushKind, type PushSubscription } from '../push-subscription.entity.js';
 import type { NotificationSettings } from '../notification-settings.entity.js';
+import { Optional } from '../../common/validation/optional.js';
 
 export class WebPushKeysDto {
   @ApiProperty({ description: 'The browser’s P-256 public key (65 bytes, base64url)' })
@@ -106,7 +106,7 @@ export class NotificationSettingsDto {
 
 export class UpdateNotificationSettingsDto {
   @ApiPropertyOptional({ description: 'Absent: unchanged' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   showPreviews?: boolean;
 

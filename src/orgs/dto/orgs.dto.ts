@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import type { TenantRole } from '../tenant.entity.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
+import { Optional } from '../../common/validation/optional.js';
 
 export class CreateTenantDto {
   @ApiProperty({ minLength: 1, maxLength: 128 })
@@ -57,14 +58,14 @@ export class CreateOrgUnitDto {
   name!: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @Optional()
   @IsUuid()
   parentId?: string;
 }
 
 export class UpdateOrgUnitDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 128 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 128)
   name?: string;
@@ -104,7 +105,7 @@ export class UserIdsDto {
 
 export class UnitMembersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Include members of every unit below' })
-  @IsOptional()
+  @Optional()
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   recursive?: boolean;

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { pageOf, PageQueryDto } from '../../common/pagination/cursor.js';
 import { PLATFORM_PATTERN, VERSION_PATTERN } from '../version.js';
+import { Optional } from '../../common/validation/optional.js';
 
 const PLATFORM_RULE = 'platform must match ^[a-z0-9][a-z0-9_-]{0,31}$';
 const VERSION_RULE = 'version must be 1-4 dot-separated integers';
@@ -22,13 +23,13 @@ export class CreateReleaseDto {
   platform!: string;
 
   @ApiPropertyOptional({ maxLength: 10000 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(10000)
   notes?: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @Optional()
   @Transform(toBool)
   @IsBoolean()
   mandatory?: boolean;
@@ -49,7 +50,7 @@ export class ReleaseDto {
 
 export class ReleaseListQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Matches(PLATFORM_PATTERN, { message: PLATFORM_RULE })
   platform?: string;
 }
@@ -99,13 +100,13 @@ export class RegisterDeviceDto {
   platform!: string;
 
   @ApiPropertyOptional({ maxLength: 128 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(128)
   model?: string;
 
   @ApiPropertyOptional({ maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   osVersion?: string;
@@ -116,13 +117,13 @@ export class RegisterDeviceDto {
   appVersion!: string;
 
   @ApiPropertyOptional({ example: 'en-GB' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$/, { message: 'appLocale must be a locale like en-GB' })
   appLocale?: string;
 
   @ApiPropertyOptional({ example: 'fr-FR' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$/, {
     message: 'deviceLocale must be a locale like en-GB',
@@ -144,12 +145,12 @@ export class DeviceDto {
 
 export class DeviceQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Matches(PLATFORM_PATTERN, { message: PLATFORM_RULE })
   platform?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Matches(VERSION_PATTERN, { message: 'appVersion must be 1-4 dot-separated integers' })
   appVersion?: string;
 }

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/cursor.js';
 import type { FriendRequest, FriendRequestStatus } from '../friend-request.entity.js';
 import { UserDto } from './user.dto.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
+import { Optional } from '../../common/validation/optional.js';
 
 export class CreateFriendRequestDto {
   @ApiProperty({ format: 'uuid', description: 'The user to befriend' })
@@ -36,7 +37,7 @@ export class FriendRequestPageDto {
 
 export class FriendRequestsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['incoming', 'outgoing'], description: 'Both when omitted' })
-  @IsOptional()
+  @Optional()
   @IsIn(['incoming', 'outgoing'])
   direction?: 'incoming' | 'outgoing';
 }

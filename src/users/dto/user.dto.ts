@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/cursor.js';
 import type { User } from '../user.entity.js';
+import { Optional } from '../../common/validation/optional.js';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 
@@ -38,7 +39,7 @@ export class UserPageDto {
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(64)
@@ -47,7 +48,7 @@ export class UpdateMeDto {
 
 export class SearchUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Prefix of the username or part of the display name', maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   search?: string;
