@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -14,6 +14,7 @@ import { ApiErrors } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../common/pagination/cursor.js';
 import type { App } from './app.entity.js';
+import { AppKeyGuard, CallingApp } from './app-key.guard.js';
 import { AppsService } from './apps.service.js';
 import { AppDto, AppPageDto, AppWithKeyDto, CreateAppDto, PushDto, PushResultDto } from './dto/apps.dto.js';
 
@@ -86,8 +87,8 @@ export class AppsController {
   })
   @ApiOkResponse({ type: PushResultDto })
   @ApiErrors(400, 401, 404, 429)
-  async push(@Headers('x-app-key') key: string | undefined, @Body() body: PushDto): Promise<PushResultDto> {
-    const app = await this.apps.authenticate(key);
+  @UseGuards(AppKeyGuard)
+  push(@CallingApp() app: App, @Body() body: PushDto): Promise<PushResultDto> {
     return this.apps.push(app, body);
   }
 

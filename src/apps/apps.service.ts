@@ -70,8 +70,9 @@ export class AppsService {
     return this.apps.mutedPairs(pairs);
   }
 
+  /** Mutes (or unmutes) an application's pushes to the caller; apps of tenants the caller is not in do not exist for them. */
   async mute(userId: string, appId: string, muted: boolean): Promise<void> {
-    await this.existing(appId);
+    await this.visible(userId, appId);
     await this.apps.setMuted(appId, userId, muted);
   }
 

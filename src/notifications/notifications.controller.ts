@@ -25,7 +25,6 @@ import { PushSubscriptionsService } from './push-subscriptions.service.js';
 import { VapidKeys } from './vapid-keys.js';
 
 @ApiTags('notifications')
-@ApiBearerAuth()
 @ApiErrors(401)
 @Controller()
 export class NotificationsController {
@@ -36,6 +35,7 @@ export class NotificationsController {
   ) {}
 
   @Post('push-subscriptions')
+  @ApiBearerAuth()
   @ApiOperation({
     summary: 'Register this device for push notifications',
     description:
@@ -55,6 +55,7 @@ export class NotificationsController {
   }
 
   @Get('push-subscriptions')
+  @ApiBearerAuth()
   @ApiOperation({ summary: 'The caller’s push subscriptions, on all sessions' })
   @ApiOkResponse({ type: PushSubscriptionPageDto })
   @ApiErrors(400)
@@ -63,6 +64,7 @@ export class NotificationsController {
   }
 
   @Delete('push-subscriptions/:id')
+  @ApiBearerAuth()
   @HttpCode(204)
   @ApiOperation({ summary: 'Stop push notifications to a device' })
   @ApiNoContentResponse()
@@ -80,6 +82,7 @@ export class NotificationsController {
   }
 
   @Get('users/me/notification-settings')
+  @ApiBearerAuth()
   @ApiOperation({ summary: 'The caller’s notification settings' })
   @ApiOkResponse({ type: NotificationSettingsDto })
   getSettings(@CurrentUser() auth: AuthUser): Promise<NotificationSettingsDto> {
@@ -87,6 +90,7 @@ export class NotificationsController {
   }
 
   @Put('users/me/notification-settings')
+  @ApiBearerAuth()
   @ApiOperation({
     summary: 'Change notification settings',
     description:
