@@ -36,6 +36,8 @@ export interface SendResult {
 @Injectable()
 export class MessagesService {
   private readonly logger = new Logger(MessagesService.name);
+  /** Sends stored lately through this node, to answer retries without the database. */
+  private readonly recent = new RecentSends(20_000);
 
   constructor(
     private readonly store: MessageStore,
@@ -74,11 +76,18 @@ export class MessagesService {
       // Charged only now, after every refusal that a retry could also meet.
       admitted = { conversation, attachments, quota: await this.access.charge(conversation) };
     } catch (refusal) {
-      // Only on a refusal is the table read first: a retry of a stored message is still answered.
-      const earlier = dto.clientMsgId ? await this.store.byClientMsgId(ctx.userId, dto.clientMsgId) : null;
+      // Only on a refusal is a retry looked for: a retry of a stored message is still answered.
+      // Past the rate limit, nothing costly happens: only this node's memory of recent sends is
+      // asked (a flood must not turn into database reads); a retry it does not know is told to
+      // come back after Retry-After, and is then answered from the table.
+      const earlier = !dto.clientMsgId
+        ? null
+        : rate.refusal
+          ? (this.recent.get(ctx.userId, dto.clientMsgId) ?? null)
+          : await this.store.byClientMsgId(ctx.userId, dto.clientMsgId).then((m) => m && MessageDto.from(m));
       if (!earlier) throw refusal;
       await this.giveBack(rate.refund);
-      return { message: MessageDto.from(earlier), created: false };
+      return { message: earlier, created: false };
     }
     const { conversation, attachments, quota } = admitted;
     // A retry (same clientMsgId) is answered by the writer, from its batch or from the table.
@@ -102,6 +111,7 @@ export class MessagesService {
       throw AppError.notFound('Conversation');
     }
     const view = MessageDto.from(outcome.message);
+    if (dto.clientMsgId) this.recent.remember(ctx.userId, dto.clientMsgId, view);
     if (outcome.kind === 'duplicate') {
       // A retry costs nothing: neither the rate point nor the quota it took on the way in.
       await this.giveBack(quota, rate.refund);
@@ -218,5 +228,23 @@ export class MessagesService {
       { name: 'messages', points: messagesPerSec, windowSeconds: 1, burst: messagesBurst },
       userId,
     );
+  }
+}
+
+/** The last `capacity` sends stored through this node, by sender and clientMsgId (oldest forgotten first). */
+class RecentSends {
+  private readonly messages = new Map<string, MessageDto>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(senderId: string, clientMsgId: string): MessageDto | undefined {
+    return this.messages.get(`${senderId}:${clientMsgId}`);
+  }
+
+  remember(senderId: string, clientMsgId: string, message: MessageDto): void {
+    const key = `${senderId}:${clientMsgId}`;
+    this.messages.delete(key);
+    this.messages.set(key, message);
+    if (this.messages.size > this.capacity) this.messages.delete(this.messages.keys().next().value!);
   }
 }

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import {
-  BurstyRateLimiter,
   type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { AppError } from '../errors/app-error.js';
-import { nothingToRefund, type Refund } from '../refund.js';
 import { RedisService } from '../redis/redis.service.js';
+import { nothingToRefund, type Refund } from '../refund.js';
 
 export interface LimitSpec {
   /** Distinguishes counters of different limits. */
@@ -22,89 +21,89 @@ export interface LimitSpec {
   local?: boolean;
 }
 
-type Limiter = RateLimiterAbstract | BurstyRateLimiter;
+/** A limit's buckets: the steady rate, and the burst allowance drawn on when the steady one is spent. */
+interface Buckets {
+  steady: RateLimiterAbstract;
+  burst: RateLimiterAbstract | null;
+}
 
 /**
  * Named token-bucket style limits, counted in Redis when configured (shared by every node)
- * and in memory otherwise. A refused call throws RATE_LIMITED with Retry-After.
+ * and in memory otherwise. A refused call throws RATE_LIMITED with Retry-After; an accepted one
+ * returns a refund that gives the point back to the bucket that took it.
  */
 @Injectable()
 export class RateLimitService {
-  private readonly limiters = new Map<string, Limiter>();
-  /** The two buckets of each bursty limiter (the library does not expose them). */
-  private readonly parts = new WeakMap<
-    BurstyRateLimiter,
-    { steady: RateLimiterAbstract; burst: RateLimiterAbstract }
-  >();
+  private readonly limiters = new Map<string, Buckets>();
 
   constructor(private readonly redis: RedisService) {}
 
   /** Takes `points`, or refuses (RATE_LIMITED); the refund gives them back (a retry that stored nothing). */
   async consume(spec: LimitSpec, key: string, points = 1): Promise<Refund> {
     if (spec.points <= 0) return nothingToRefund;
-    const limiter = this.limiter(spec);
+    const { steady, burst } = this.buckets(spec);
+    let refusal: RateLimiterRes;
     try {
-      const taken = await limiter.consume(key, points);
-      return () => this.giveBack(limiter, spec, key, points, taken);
+      await steady.consume(key, points);
+      return () => this.giveBack(steady, key, points);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        throw AppError.rateLimited(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
-      }
-      throw rejection;
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      refusal = rejection;
     }
+    if (burst) {
+      try {
+        await burst.consume(key, points);
+        return () => this.giveBack(burst, key, points);
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        // Retry when the sooner of the two buckets has room again.
+        if (rejection.msBeforeNext < refusal.msBeforeNext) refusal = rejection;
+      }
+    }
+    throw AppError.rateLimited(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)));
   }
 
-  /**
-   * Gives points back to whichever bucket took them: the steady one while it had room, otherwise
-   * (its count is past its points) the burst bucket, whose count goes down with the steady one's.
-   */
-  private async giveBack(
-    limiter: Limiter,
-    spec: LimitSpec,
-    key: string,
-    points: number,
-    taken: RateLimiterRes,
-  ): Promise<void> {
+  private async giveBack(bucket: RateLimiterAbstract, key: string, points: number): Promise<void> {
     try {
-      if (limiter instanceof BurstyRateLimiter) {
-        const { steady, burst } = this.parts.get(limiter)!;
-        await steady.reward(key, points);
-        if (taken.consumedPoints > spec.points) await burst.reward(key, points);
-      } else {
-        await limiter.reward(key, points);
-      }
+      await bucket.reward(key, points);
     } catch {
       // A refund that cannot reach Redis costs the user a point, nothing else.
     }
   }
 
-  private limiter(spec: LimitSpec): Limiter {
+  private buckets(spec: LimitSpec): Buckets {
     const id = `${spec.name}:${spec.points}:${spec.windowSeconds}:${spec.burst ?? 0}:${spec.local ?? false}`;
-    let limiter = this.limiters.get(id);
-    if (!limiter) {
+    let buckets = this.limiters.get(id);
+    if (!buckets) {
       const local = spec.local ?? false;
-      const steady = this.create(spec.name, spec.points, spec.windowSeconds, local);
-      if (spec.burst) {
-        const burst = this.create(
-          `${spec.name}:burst`,
-          spec.burst,
-          Math.max(1, Math.ceil((spec.burst / spec.points) * spec.windowSeconds)),
-          local,
-        );
-        limiter = new BurstyRateLimiter(steady, burst);
-        this.parts.set(limiter, { steady, burst });
-      } else {
-        limiter = steady;
-      }
-      this.limiters.set(id, limiter);
+      buckets = {
+        steady: this.create(spec.name, spec.points, spec.windowSeconds, local),
+        burst: spec.burst
+          ? this.create(
+              `${spec.name}:burst`,
+              spec.burst,
+              Math.max(1, Math.ceil((spec.burst / spec.points) * spec.windowSeconds)),
+              local,
+            )
+          : null,
+      };
+      this.limiters.set(id, buckets);
     }
-    return limiter;
+    return buckets;
   }
 
   private create(name: string, points: number, duration: number, local: boolean): RateLimiterAbstract {
     const opts = { keyPrefix: `${this.redis.prefix}rl:${name}`, points, duration };
+    // Once a key has been refused, it is refused from memory for the rest of the window: a flood
+    // costs no Redis round trip per refused event. (Blocking at the limit itself would keep
+    // refusing after a refund gave a point back.)
     return this.redis.client && !local
-      ? new RateLimiterRedis({ ...opts, storeClient: this.redis.client, useRedisPackage: false })
+      ? new RateLimiterRedis({
+          ...opts,
+          storeClient: this.redis.client,
+          useRedisPackage: false,
+          inMemoryBlockOnConsumed: points + 1,
+        })
       : new RateLimiterMemory(opts);
   }
 }
