@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { releaseTestDatabase, type TestApp } from './support/app.js';
 import { bearer, registerUser, type TestUser } from './support/factories.js';
 import { Chatter, checkInvariants, Ledger, type SeenMessage } from './support/invariants.js';
+import { PrivateRedis } from './support/redis-server.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
 
 /**
@@ -90,6 +91,67 @@ withServers('chaos: faults under load, then the invariants', () => {
       expect(ackedBeforeKill).toBeGreaterThan(0);
       expect(ledger.ackedCount).toBeGreaterThan(ackedBeforeKill);
       expect(stored).toBe(ledger.ackedCount);
+    },
+    120_000 + LOAD_MS * 2,
+  );
+});
+
+withServers('chaos: Redis killed and restarted under load', () => {
+  const nodes: ServerProcess[] = [];
+  let redis: PrivateRedis | null = null;
+  afterAll(async () => {
+    for (const n of nodes) await n.close();
+    await redis?.kill();
+    await releaseTestDatabase();
+  });
+
+  it(
+    'two nodes on a Redis that crashes and comes back empty: nodes recover on their own, nothing acked is lost or duplicated',
+    async () => {
+      redis = await PrivateRedis.start();
+      const shared = { REDIS_URL: redis.url, REDIS_PREFIX: `relay-chaos:${randomUUID()}:` };
+      nodes.push(await startServerProcess(shared), await startServerProcess(shared));
+      const users = await Promise.all(Array.from({ length: 4 }, () => registerUser(nodes[1]!)));
+      const outsider = await registerUser(nodes[1]!);
+      const room = await groupOf(nodes[1]!.http, users[0]!, users.slice(1));
+      const ledger = new Ledger();
+      const chatters = users.map((u) => new Chatter(u, [room], () => nodes, ledger));
+      await Promise.all(chatters.map((c, i) => c.connect(i % 2)));
+
+      const until = Date.now() + LOAD_MS + 1500;
+      const chatting = Promise.all(chatters.map((c) => c.chat(until)));
+      await sleep(LOAD_MS / 3);
+      await redis.kill();
+      const ackedBeforeCrash = ledger.ackedCount;
+      await sleep(1500);
+      await redis.up();
+      await chatting;
+
+      const replicas = new Map<string, { user: TestUser; held: Map<string, SeenMessage> }>();
+      for (const c of chatters) replicas.set(c.user.id, { user: c.user, held: await c.catchUp() });
+      chatters.forEach((c) => c.stop());
+      const { violations, stored } = await checkInvariants(
+        nodes[1]!.http,
+        ledger,
+        new Map([[room, users]]),
+        replicas,
+        outsider,
+      );
+      console.info(
+        `Redis crash: ${ledger.ackedCount} acked (${ackedBeforeCrash} before it), ${stored} stored, ${violations.length} violations`,
+      );
+      expect(violations).toEqual([]);
+      expect(ledger.ackedCount).toBeGreaterThan(ackedBeforeCrash);
+      expect(stored).toBe(ledger.ackedCount);
+      // Both nodes work again without a restart: a send through each is acked.
+      for (const node of nodes) {
+        const res = await node.http
+          .post('/api/v1/messages')
+          .set(...bearer(users[0]!))
+          .send({ conversationId: room, body: 'after' })
+          .expect(201);
+        expect(res.body.seq).toBe(stored + nodes.indexOf(node) + 1);
+      }
     },
     120_000 + LOAD_MS * 2,
   );
