@@ -122,13 +122,13 @@ export class AppsService {
     }
 
     const content = { type: dto.type ?? 'text', body: this.messages.checkBody(dto.body, false) } as const;
-    await this.tenants.consume(app.tenantId, 'appPushes', recipients.length);
+    const refund = await this.tenants.consume(app.tenantId, 'appPushes', recipients.length);
     let delivered: Map<string, { id: string }>;
     try {
       const channels = await this.channels.ensure(app, recipients);
       delivered = await this.messages.postFromApp(app.id, channels, content);
     } catch (error) {
-      await this.tenants.refund(app.tenantId, 'appPushes', recipients.length);
+      await refund();
       throw error;
     }
     return {

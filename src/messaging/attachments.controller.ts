@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Post, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiBearerAuth,
@@ -10,7 +10,7 @@ import {
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ApiErrors } from '../common/http/api-errors.js';
@@ -71,12 +71,11 @@ export class AttachmentsController {
   async download(
     @CurrentUser() auth: AuthUser,
     @UuidParam('id') id: string,
-    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     const attachment = await this.attachments.visible(auth.userId, id);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    await sendStoredFile(req, res, this.attachments.filePath(attachment), {
+    await sendStoredFile(res, this.attachments.filePath(attachment), {
       etag: attachment.sha256,
       type: attachment.mime,
       name: attachment.name ?? attachment.id,

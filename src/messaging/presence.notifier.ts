@@ -29,8 +29,8 @@ export class PresenceNotifier {
     const auth = socket.data.auth;
     if (!auth) return;
     try {
-      if (await this.presence.connected(auth.userId, socket.id, auth.sessionId))
-        await this.announce(auth.userId, true, new Date());
+      // Recorded at admission (SocketHandshake reserved the socket): no round trip here.
+      if (this.presence.connected(socket.id)) await this.announce(auth.userId, true, new Date());
     } catch (error) {
       this.logger.warn({ err: loggable(error) }, 'presence update on connect failed');
     }

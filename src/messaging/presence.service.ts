@@ -13,6 +13,8 @@ const REFRESH_EVERY_MS = 20_000;
 export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   /** userId → socketId → sessionId, for this node's sockets. */
   private readonly local = new Map<string, Map<string, string>>();
+  /** Sockets reserved as their user's first live socket, until they connect. */
+  private readonly firstSockets = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly redis: RedisService) {}
@@ -30,10 +32,12 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   /**
    * Records a socket being admitted unless the user holds `max` live sockets already, on any node
    * (then false, and nothing stays recorded). Concurrent admissions past the limit may all be
-   * refused; none is let through.
+   * refused; none is let through. Whether it is the user's first live socket anywhere is kept for
+   * {@link connected}.
    */
   async reserve(userId: string, socketId: string, sessionId: string, max: number): Promise<boolean> {
     const sockets = this.local.get(userId) ?? new Map<string, string>();
+    let count = sockets.size + 1;
     const client = this.redis.client;
     if (client) {
       const now = Date.now();
@@ -46,39 +50,28 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
         .zcard(key)
         .pexpire(key, ENTRY_TTL_MS)
         .exec();
-      if (Number(result?.[2]?.[1]) > max) {
+      count = Number(result?.[2]?.[1]);
+      if (count > max) {
         await client.zrem(key, member);
         return false;
       }
-    } else if (sockets.size >= max) {
+    } else if (count > max) {
       return false;
     }
     sockets.set(socketId, sessionId);
     this.local.set(userId, sockets);
+    if (count === 1) this.firstSockets.add(socketId);
     return true;
   }
 
-  /** Records a socket; true when it is the user's first live socket anywhere. */
-  async connected(userId: string, socketId: string, sessionId: string): Promise<boolean> {
-    const sockets = this.local.get(userId) ?? new Map<string, string>();
-    sockets.set(socketId, sessionId);
-    this.local.set(userId, sockets);
-    const client = this.redis.client;
-    if (!client) return sockets.size === 1;
-    const now = Date.now();
-    const key = this.key(userId);
-    const result = await client
-      .multi()
-      .zremrangebyscore(key, 0, now)
-      .zadd(key, now + ENTRY_TTL_MS, entry(socketId, sessionId))
-      .zcard(key)
-      .pexpire(key, ENTRY_TTL_MS)
-      .exec();
-    return Number(result?.[2]?.[1]) === 1;
+  /** Once the reserved socket is connected: true when it was the user's first live socket anywhere. */
+  connected(socketId: string): boolean {
+    return this.firstSockets.delete(socketId);
   }
 
   /** Forgets a socket; true when the user has no live socket left anywhere. */
   async disconnected(userId: string, socketId: string): Promise<boolean> {
+    this.firstSockets.delete(socketId);
     const sockets = this.local.get(userId);
     const sessionId = sockets?.get(socketId) ?? '';
     sockets?.delete(socketId);

@@ -141,8 +141,8 @@ export class TenantsService {
     return () => this.refund(tenantId, kind, amount);
   }
 
-  /** Gives back what {@link consume} took when the work it paid for did not happen. */
-  async refund(tenantId: string, kind: QuotaKind, amount: number): Promise<void> {
+  /** Gives back what {@link consume} took when the work it paid for did not happen (its refund). */
+  private async refund(tenantId: string, kind: QuotaKind, amount: number): Promise<void> {
     if (amount <= 0) return;
     await this.tenants.refund(tenantId, kind, amount);
   }

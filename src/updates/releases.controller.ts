@@ -126,7 +126,7 @@ export class ReleasesController {
     const release = await this.releases.get(id);
     const range = req.headers.range;
     if (!range || /^bytes=0-/.test(range)) await this.releases.countDownload(release.id);
-    await sendStoredFile(req, res, this.releases.filePath(release.id), {
+    await sendStoredFile(res, this.releases.filePath(release.id), {
       etag: release.sha256,
       type: 'application/octet-stream',
       name: release.fileName ?? `${release.platform}-${release.version}`,

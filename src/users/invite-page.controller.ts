@@ -7,8 +7,6 @@ import { originOf } from '../common/http/origins.js';
 import { SkipSignature } from '../common/http/skip-signature.js';
 import { type InvitePreview, InvitesService } from './invites.service.js';
 
-const CODE = /^[A-Za-z0-9_-]{16}$/;
-
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
@@ -31,7 +29,7 @@ export class InvitePageController {
   @ApiOkResponse({ description: 'The invite can be accepted' })
   @ApiErrors(404)
   async show(@Param('code') code: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const preview = CODE.test(code) ? await this.invites.preview(code, originOf(req)) : null;
+    const preview = await this.invites.preview(code, originOf(req));
     const status = !preview ? 404 : preview.state === 'open' ? 200 : 410;
     res.status(status).setHeader('Cache-Control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json') {

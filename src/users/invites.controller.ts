@@ -15,7 +15,7 @@ import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ApiErrors } from '../common/http/api-errors.js';
 import { originOf } from '../common/http/origins.js';
-import { InvitesService } from './invites.service.js';
+import { InvitesService, isInviteCode } from './invites.service.js';
 import { Optional } from '../common/validation/optional.js';
 
 export class CreateInviteDto {
@@ -39,9 +39,8 @@ export class InviteDto {
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
 }
 
-const CODE = /^[A-Za-z0-9_-]{16}$/;
 const codeOf = (raw: string): string => {
-  if (!CODE.test(raw)) throw AppError.notFound('Invite');
+  if (!isInviteCode(raw)) throw AppError.notFound('Invite');
   return raw;
 };
 

@@ -21,6 +21,12 @@ export interface InvitePreview {
 
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 
+/** What {@link InvitesService.create} makes: 12 random bytes, base64url. */
+const INVITE_CODE = /^[A-Za-z0-9_-]{16}$/;
+
+/** Whether a string can be an invite code (anything else need not be looked up). */
+export const isInviteCode = (code: string): boolean => INVITE_CODE.test(code);
+
 @Injectable()
 export class InvitesService {
   constructor(
@@ -81,6 +87,7 @@ export class InvitesService {
    * permission): who invites, until when, and whether it can still be used. Null for no such code.
    */
   async preview(code: string, origin: string): Promise<InvitePreview | null> {
+    if (!isInviteCode(code)) return null;
     const invite = await this.invites.findByCode(code);
     if (!invite) return null;
     const [inviter] = await this.users.findMany([invite.creatorId]);

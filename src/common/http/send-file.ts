@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { AppError } from '../errors/app-error.js';
 
 /**
@@ -8,7 +8,6 @@ import { AppError } from '../errors/app-error.js';
  * on disk is NOT_FOUND.
  */
 export function sendStoredFile(
-  _req: Request,
   res: Response,
   path: string,
   file: { etag: string; type: string; name: string },

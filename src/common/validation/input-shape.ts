@@ -17,9 +17,6 @@ const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Whether text holds a control character other than tab, CR and LF. */
-export const hasControlCharacters = (text: string): boolean => CONTROL.test(text);
-
 /**
  * Whether raw JSON nests deeper than `max`, found by one pass over the bytes before anything is
  * parsed (brackets inside strings do not count).

@@ -12,7 +12,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination/cursor.js';
+import { PageQueryDto, type Page, pageOf } from '../../common/pagination/cursor.js';
 import type { MemberRole } from '../../messaging/conversation-member.entity.js';
 import type { GroupVisibility } from '../group.entity.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
@@ -104,10 +104,8 @@ export class GroupDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class GroupPageDto {
-  @ApiProperty({ type: [GroupDto] }) items!: GroupDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const GroupPageDto = pageOf(GroupDto);
+export type GroupPageDto = Page<GroupDto>;
 
 export class PublicGroupsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ maxLength: 64, description: 'Part of the name' })
@@ -123,10 +121,8 @@ export class GroupMemberDto {
   @ApiProperty({ format: 'date-time' }) joinedAt!: string;
 }
 
-export class GroupMemberPageDto {
-  @ApiProperty({ type: [GroupMemberDto] }) items!: GroupMemberDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const GroupMemberPageDto = pageOf(GroupMemberDto);
+export type GroupMemberPageDto = Page<GroupMemberDto>;
 
 export class AddGroupMembersDto {
   @ApiProperty({ type: [String], format: 'uuid', maxItems: 1000 })

@@ -11,7 +11,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { clampLimit, MAX_PAGE_SIZE } from '../../common/pagination/cursor.js';
+import { clampLimit, MAX_PAGE_SIZE, type Page, pageOf } from '../../common/pagination/cursor.js';
 import type { ConversationType } from '../conversation.entity.js';
 import { MessageDto } from './message.dto.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
@@ -36,10 +36,8 @@ export class ConversationDto {
   @ApiProperty({ type: MessageDto, nullable: true }) lastMessage!: MessageDto | null;
 }
 
-export class ConversationPageDto {
-  @ApiProperty({ type: [ConversationDto] }) items!: ConversationDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const ConversationPageDto = pageOf(ConversationDto);
+export type ConversationPageDto = Page<ConversationDto>;
 
 export class SeqDto {
   @ApiProperty({ minimum: 0 })

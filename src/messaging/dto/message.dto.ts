@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { clampLimit } from '../../common/pagination/cursor.js';
-import { hasControlCharacters } from '../../common/validation/input-shape.js';
 import {
   ArrayMaxSize,
   IsArray,
@@ -99,7 +98,8 @@ export class SendMessageDto {
     }
     const { conversationId, body, clientMsgId, type } = p;
     if (typeof conversationId !== 'string' || !UUID.test(conversationId)) return null;
-    if (typeof body !== 'string' || body.length > BODY_CEILING || hasControlCharacters(body)) return null;
+    // Control characters were refused already: the SocketRouter checks every payload first.
+    if (typeof body !== 'string' || body.length > BODY_CEILING) return null;
     if (clientMsgId !== undefined && (typeof clientMsgId !== 'string' || !CLIENT_MSG_ID.test(clientMsgId)))
       return null;
     if (type !== undefined && !SENDABLE_TYPES.includes(type as MessageType)) return null;

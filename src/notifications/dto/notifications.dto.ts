@@ -13,6 +13,7 @@ import {
 import { PUSH_KINDS, type PushKind, type PushSubscription } from '../push-subscription.entity.js';
 import type { NotificationSettings } from '../notification-settings.entity.js';
 import { Optional } from '../../common/validation/optional.js';
+import { type Page, pageOf } from '../../common/pagination/cursor.js';
 
 export class WebPushKeysDto {
   @ApiProperty({ description: 'The browser’s P-256 public key (65 bytes, base64url)' })
@@ -75,10 +76,8 @@ export class PushSubscriptionDto {
   }
 }
 
-export class PushSubscriptionPageDto {
-  @ApiProperty({ type: [PushSubscriptionDto] }) items!: PushSubscriptionDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const PushSubscriptionPageDto = pageOf(PushSubscriptionDto);
+export type PushSubscriptionPageDto = Page<PushSubscriptionDto>;
 
 export class VapidPublicKeyDto {
   @ApiProperty({

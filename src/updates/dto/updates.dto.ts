@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { pageOf, PageQueryDto } from '../../common/pagination/cursor.js';
+import { pageOf, PageQueryDto, type Page } from '../../common/pagination/cursor.js';
 import { PLATFORM_PATTERN, VERSION_PATTERN } from '../version.js';
 import { Optional } from '../../common/validation/optional.js';
 
@@ -55,10 +55,8 @@ export class ReleaseListQueryDto extends PageQueryDto {
   platform?: string;
 }
 
-export class ReleasePageDto {
-  @ApiProperty({ type: [ReleaseDto] }) items!: ReleaseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const ReleasePageDto = pageOf(ReleaseDto);
+export type ReleasePageDto = Page<ReleaseDto>;
 
 export class UpdateCheckQueryDto {
   @ApiProperty({ example: 'ios' })
@@ -155,10 +153,8 @@ export class DeviceQueryDto extends PageQueryDto {
   appVersion?: string;
 }
 
-export class DevicePageDto {
-  @ApiProperty({ type: [DeviceDto] }) items!: DeviceDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const DevicePageDto = pageOf(DeviceDto);
+export type DevicePageDto = Page<DeviceDto>;
 
 export class InstallStatDto {
   @ApiProperty() platform!: string;

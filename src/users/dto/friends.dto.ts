@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination/cursor.js';
+import { PageQueryDto, type Page, pageOf } from '../../common/pagination/cursor.js';
 import type { FriendRequest, FriendRequestStatus } from '../friend-request.entity.js';
 import { UserDto } from './user.dto.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
@@ -30,10 +30,8 @@ export class FriendRequestDto {
   }
 }
 
-export class FriendRequestPageDto {
-  @ApiProperty({ type: [FriendRequestDto] }) items!: FriendRequestDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const FriendRequestPageDto = pageOf(FriendRequestDto);
+export type FriendRequestPageDto = Page<FriendRequestDto>;
 
 export class FriendRequestsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['incoming', 'outgoing'], description: 'Both when omitted' })
@@ -46,10 +44,8 @@ export class FriendDto extends UserDto {
   @ApiProperty({ format: 'date-time' }) friendsSince!: string;
 }
 
-export class FriendPageDto {
-  @ApiProperty({ type: [FriendDto] }) items!: FriendDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const FriendPageDto = pageOf(FriendDto);
+export type FriendPageDto = Page<FriendDto>;
 
 export class BlockDto {
   @ApiProperty({ format: 'uuid' }) userId!: string;
@@ -58,10 +54,8 @@ export class BlockDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class BlockPageDto {
-  @ApiProperty({ type: [BlockDto] }) items!: BlockDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const BlockPageDto = pageOf(BlockDto);
+export type BlockPageDto = Page<BlockDto>;
 
 export class BlockCreatedDto {
   @ApiProperty({ format: 'uuid', description: 'The blocked user' }) userId!: string;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination/cursor.js';
+import { PageQueryDto, type Page, pageOf } from '../../common/pagination/cursor.js';
 import type { User } from '../user.entity.js';
 import { Optional } from '../../common/validation/optional.js';
 
@@ -32,10 +32,8 @@ export class MeDto extends UserDto {
   }
 }
 
-export class UserPageDto {
-  @ApiProperty({ type: [UserDto] }) items!: UserDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export const UserPageDto = pageOf(UserDto);
+export type UserPageDto = Page<UserDto>;
 
 export class UpdateMeDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 64 })
