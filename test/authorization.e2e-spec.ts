@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { SocketRouter } from '../src/realtime/socket-router.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { adminAccount, befriend, bearer, login, registerUser, type TestUser } from './support/factories.js';
+import {
+  adminAccount,
+  befriend,
+  bearer,
+  createGroup,
+  forgeAccessToken,
+  login,
+  registerUser,
+  type TestUser,
+} from './support/factories.js';
 import { call, connect, socketPool, until, waitFor } from './support/sockets.js';
 
 /**
@@ -408,15 +416,6 @@ describe('authorisation matrix: every route and socket event refuses whom it mus
   const sockets = socketPool();
   const tokens: Record<string, string> = {};
 
-  const forge = (claims: Record<string, unknown>, secret = t.config.jwt.secret) =>
-    new SignJWT({ typ: 'access', role: 'user', ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(t.config.jwt.issuer)
-      .setAudience(t.config.jwt.audience)
-      .setIssuedAt()
-      .setExpirationTime((claims.exp as number | undefined) ?? '10m')
-      .sign(new TextEncoder().encode(secret));
-
   beforeAll(async () => {
     const admin = adminAccount();
     t = await startApp({ ...admin.env, SERVICE_API_KEYS: 'service-key-0123456789' });
@@ -435,13 +434,7 @@ describe('authorisation matrix: every route and socket event refuses whom it mus
         .send({ to: { type: 'user', id: friend.id }, body: 'x' })
         .expect(201)
     ).body as { id: string; conversationId: string };
-    const group = (
-      await t.http
-        .post('/api/v1/groups')
-        .set(...bearer(a))
-        .send({ name: 'g', memberIds: [member.id] })
-        .expect(201)
-    ).body as { id: string };
+    const group = await createGroup(t, a, [member], 'g');
     const tenant = (
       await t.http
         .post('/api/v1/tenants')
@@ -527,8 +520,16 @@ describe('authorisation matrix: every route and socket event refuses whom it mus
       .set(...bearer(a))
       .expect(204);
     tokens.revoked = revoked.accessToken;
-    tokens.expired = await forge({ sub: a.id, sid: a.sessionId, exp: Math.floor(Date.now() / 1000) - 120 });
-    tokens.stale = await forge({ sub: a.id, sid: a.sessionId }, 'a-secret-this-server-never-had-0123456789');
+    tokens.expired = await forgeAccessToken(t, {
+      sub: a.id,
+      sid: a.sessionId,
+      exp: Math.floor(Date.now() / 1000) - 120,
+    });
+    tokens.stale = await forgeAccessToken(
+      t,
+      { sub: a.id, sid: a.sessionId },
+      { secret: 'a-secret-this-server-never-had-0123456789' },
+    );
     tokens.garbage = 'not.a.token';
     doc = (await t.http.get('/docs-json').expect(200)).body;
   });

@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { releaseTestDatabase, type TestApp } from './support/app.js';
-import { bearer, registerUser, type TestUser } from './support/factories.js';
+import { releaseTestDatabase } from './support/app.js';
+import { bearer, createGroup, registerUser, type TestUser } from './support/factories.js';
 import { Chatter, checkInvariants, Ledger, type SeenMessage } from './support/invariants.js';
 import { PrivateRedis } from './support/redis-server.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
@@ -19,19 +19,6 @@ import { startServerProcess, type ServerProcess } from './support/server-process
 const LOAD_MS = Number(process.env.CHAOS_SECONDS ?? 4) * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const withServers = process.env.DATABASE_URL && process.env.REDIS_URL ? describe : describe.skip;
-
-async function groupOf(
-  http: { post: TestApp['http']['post'] },
-  owner: TestUser,
-  members: TestUser[],
-): Promise<string> {
-  const g = await http
-    .post('/api/v1/groups')
-    .set(...bearer(owner))
-    .send({ name: `chaos-${randomUUID().slice(0, 6)}`, memberIds: members.map((m) => m.id) })
-    .expect(201);
-  return (g.body as { conversationId: string }).conversationId;
-}
 
 withServers('chaos: faults under load, then the invariants', () => {
   const nodes: ServerProcess[] = [];
@@ -49,8 +36,8 @@ withServers('chaos: faults under load, then the invariants', () => {
       let alive: ServerProcess[] = [doomed, survivor];
       const users = await Promise.all(Array.from({ length: 6 }, () => registerUser(survivor)));
       const outsider = await registerUser(survivor);
-      const everyone = await groupOf(survivor.http, users[0]!, users.slice(1));
-      const few = await groupOf(survivor.http, users[3]!, users.slice(4));
+      const everyone = (await createGroup(survivor, users[0]!, users.slice(1))).conversationId;
+      const few = (await createGroup(survivor, users[3]!, users.slice(4))).conversationId;
       const members = new Map([
         [everyone, users],
         [few, users.slice(3)],
@@ -113,7 +100,7 @@ withServers('chaos: Redis killed and restarted under load', () => {
       nodes.push(await startServerProcess(shared), await startServerProcess(shared));
       const users = await Promise.all(Array.from({ length: 4 }, () => registerUser(nodes[1]!)));
       const outsider = await registerUser(nodes[1]!);
-      const room = await groupOf(nodes[1]!.http, users[0]!, users.slice(1));
+      const room = (await createGroup(nodes[1]!, users[0]!, users.slice(1))).conversationId;
       const ledger = new Ledger();
       const chatters = users.map((u) => new Chatter(u, [room], () => nodes, ledger));
       await Promise.all(chatters.map((c, i) => c.connect(i % 2)));
@@ -177,7 +164,7 @@ withServers('chaos: one user floods while others chat', () => {
       const users = await Promise.all(Array.from({ length: 6 }, () => registerUser(t)));
       const [flooder, ...others] = users as [TestUser, ...TestUser[]];
       const outsider = await registerUser(t);
-      const room = await groupOf(t.http, users[0]!, users.slice(1));
+      const room = (await createGroup(t, users[0]!, users.slice(1))).conversationId;
       const ledger = new Ledger();
       const chatters = others.map((u) => new Chatter(u, [room], () => [t], ledger));
       await Promise.all(chatters.map((c) => c.connect()));

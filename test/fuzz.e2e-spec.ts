@@ -4,7 +4,14 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { SocketRouter } from '../src/realtime/socket-router.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { befriend, bearer, registerUser, type TestUser } from './support/factories.js';
+import {
+  befriend,
+  bearer,
+  createGroup,
+  nestedValue,
+  registerUser,
+  type TestUser,
+} from './support/factories.js';
 import { call, connect } from './support/sockets.js';
 
 /**
@@ -77,11 +84,7 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   ),
 })).v;
 /** A value nested `depth` levels, to probe the nesting limit from both sides. */
-const deep = fc.integer({ min: 20, max: 80 }).map((depth) => {
-  let v: unknown = 'x';
-  for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { a: v };
-  return v;
-});
+const deep = fc.integer({ min: 20, max: 80 }).map(nestedValue);
 /** Bodies: anything at all, or an object with the route's own keys holding anything. */
 const bodyFor = (keys: string[] | null): fc.Arbitrary<unknown> =>
   fc.oneof(
@@ -138,13 +141,7 @@ describe('fuzzing every REST body and socket event: nothing answers 500, nothing
         .send({ to: { type: 'user', id: friend.id }, body: 'seed' })
         .expect(201)
     ).body as { id: string; conversationId: string };
-    const group = (
-      await t.http
-        .post('/api/v1/groups')
-        .set(...bearer(fuzzer))
-        .send({ name: 'fuzz', memberIds: [friend.id] })
-        .expect(201)
-    ).body as { id: string };
+    const group = await createGroup(t, fuzzer, [friend], 'fuzz');
     ids.push(fuzzer.id, friend.id, own.id, own.conversationId, group.id, fuzzer.sessionId);
 
     const [a, b] = [await registerUser(t), await registerUser(t)];

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { befriend, bearer, registerUser } from './support/factories.js';
+import { befriend, bearer, createGroup, nestedValue, registerUser } from './support/factories.js';
 import type { Socket } from 'socket.io-client';
 import { call, record, settle, socketPool, waitFor } from './support/sockets.js';
 
-const nested = (depth: number): unknown => {
-  let value: unknown = 'x';
-  for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
-  return value;
-};
 const cursorOf = (parts: unknown[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url');
 
 describe('hardened edges: no input answers 500, nothing costly happens before a refusal', () => {
@@ -35,7 +30,7 @@ describe('hardened edges: no input answers 500, nothing costly happens before a 
         .expect(400);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: [{ field: 'body' }] } });
     };
-    await refused(JSON.stringify({ body: 'x', to: nested(33) }));
+    await refused(JSON.stringify({ body: 'x', to: nestedValue(33) }));
     await refused('['.repeat(100_000) + ']'.repeat(100_000));
     await refused('{"a":'.repeat(40_000) + '1' + '}'.repeat(40_000));
     // Brackets inside strings do not count; 32 levels are fine (and then ordinary validation speaks).
@@ -48,7 +43,7 @@ describe('hardened edges: no input answers 500, nothing costly happens before a 
     const deepButAllowed = await t.http
       .post('/api/v1/messages')
       .set(...bearer(u))
-      .send({ body: 'x', to: nested(31) })
+      .send({ body: 'x', to: nestedValue(31) })
       .expect(400);
     expect(deepButAllowed.body.code).toBe('VALIDATION_FAILED');
   });
@@ -84,14 +79,14 @@ describe('hardened edges: no input answers 500, nothing costly happens before a 
     const s = await sockets.open(t, a.accessToken);
     for (const payload of [
       { to: { type: 'user', id: b.id }, body: 'nul \u0000', clientMsgId: randomUUID() },
-      { to: { type: 'user', id: b.id }, body: 'x', clientMsgId: randomUUID(), extra: nested(40) },
+      { to: { type: 'user', id: b.id }, body: 'x', clientMsgId: randomUUID(), extra: nestedValue(40) },
     ]) {
       expect(await call(s, 'message:send', payload)).toMatchObject({
         ok: false,
         error: { code: 'VALIDATION_FAILED' },
       });
     }
-    expect(await call(s, 'sync', { cursors: nested(50) })).toMatchObject({
+    expect(await call(s, 'sync', { cursors: nestedValue(50) })).toMatchObject({
       ok: false,
       error: { code: 'VALIDATION_FAILED' },
     });
@@ -107,13 +102,7 @@ describe('hardened edges: no input answers 500, nothing costly happens before a 
 
   it('a block silences typing and receipts both ways, in groups too; others still hear them', async () => {
     const [a, b, c] = [await registerUser(t), await registerUser(t), await registerUser(t)];
-    const g = (
-      await t.http
-        .post('/api/v1/groups')
-        .set(...bearer(a))
-        .send({ name: 'g', memberIds: [b.id, c.id] })
-        .expect(201)
-    ).body as { conversationId: string };
+    const g = await createGroup(t, a, [b, c], 'g');
     await t.http
       .post('/api/v1/messages')
       .set(...bearer(c))
@@ -189,13 +178,7 @@ describe('hardened edges: no input answers 500, nothing costly happens before a 
         expect([path, cursor, res.status, res.body.code]).toEqual([path, cursor, 400, 'VALIDATION_FAILED']);
       }
     }
-    const g = (
-      await t.http
-        .post('/api/v1/groups')
-        .set(...bearer(u))
-        .send({ name: 'g' })
-        .expect(201)
-    ).body as { conversationId: string };
+    const g = await createGroup(t, u, [], 'g');
     for (const query of [{ afterSeq: '99999999999999999999' }, { beforeSeq: '1e3' }, { afterSeq: '-1' }]) {
       const res = await t.http
         .get(`/api/v1/conversations/${g.conversationId}/messages`)

@@ -1,26 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { bearer, registerUser } from './support/factories.js';
+import { bearer, forgeAccessToken, registerUser } from './support/factories.js';
 import type { Socket } from 'socket.io-client';
 import { call, connect, settle, socketPool, until, waitFor } from './support/sockets.js';
 
 describe('socket limits: sockets per user, per-user budgets, a socket lives no longer than its token', () => {
   let t: TestApp;
   const sockets = socketPool();
-
-  /** A token signed with the server's own secret, with whatever claims the test wants. */
-  const forge = (claims: Record<string, unknown>, expiresIn: string | null = '10m') => {
-    const jwt = new SignJWT({ typ: 'access', role: 'user', ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(t.config.jwt.issuer)
-      .setAudience(t.config.jwt.audience);
-    if (expiresIn) jwt.setExpirationTime(expiresIn);
-    if (claims.iat === undefined) jwt.setIssuedAt();
-    return jwt.sign(new TextEncoder().encode(t.config.jwt.secret));
-  };
 
   beforeAll(async () => {
     t = await startApp({
@@ -106,8 +94,8 @@ describe('socket limits: sockets per user, per-user budgets, a socket lives no l
     const u = await registerUser(t);
     const claims = { sub: u.id, sid: u.sessionId };
     for (const token of [
-      await forge(claims, null),
-      await forge({ ...claims, iat: Math.floor(Date.now() / 1000) + 3600 }),
+      await forgeAccessToken(t, claims, { expiresIn: null }),
+      await forgeAccessToken(t, { ...claims, iat: Math.floor(Date.now() / 1000) + 3600 }),
     ]) {
       await t.http
         .get('/api/v1/users/me')
@@ -116,7 +104,7 @@ describe('socket limits: sockets per user, per-user budgets, a socket lives no l
       await expect(connect(t, token)).rejects.toThrow('UNAUTHORIZED');
     }
     // A well-formed token of a live session that claims admin: the database says user.
-    const admin = await forge({ ...claims, role: 'admin' });
+    const admin = await forgeAccessToken(t, { ...claims, role: 'admin' });
     await t.http
       .get('/api/v1/users/me')
       .set(...bearer({ accessToken: admin }))

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { MessageStore } from '../src/messaging/message.store.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { bearer, registerUser, type TestUser } from './support/factories.js';
+import { bearer, createGroup, registerUser, type TestUser } from './support/factories.js';
 import { io } from 'socket.io-client';
 import { call, socketPool, until, waitFor } from './support/sockets.js';
 
@@ -57,18 +57,6 @@ describe('sync: what an offline client learns when it comes back', () => {
   let t: TestApp;
   const sockets = socketPool();
 
-  const group = async (
-    owner: TestUser,
-    members: TestUser[],
-    name = 'g',
-  ): Promise<{ id: string; conversationId: string }> =>
-    (
-      await t.http
-        .post('/api/v1/groups')
-        .set(...bearer(owner))
-        .send({ name, memberIds: members.map((m) => m.id) })
-        .expect(201)
-    ).body;
   const post = async (from: TestUser, groupId: string, body: string): Promise<Msg> =>
     (
       await t.http
@@ -89,8 +77,8 @@ describe('sync: what an offline client learns when it comes back', () => {
   /** A scene: `reader` synced once; then, while away, new messages, an edit, a deletion and a removal. */
   const awayScene = async () => {
     const [owner, reader] = [await registerUser(t), await registerUser(t)];
-    const stay = await group(owner, [reader], 'stay');
-    const gone = await group(owner, [reader], 'gone');
+    const stay = await createGroup(t, owner, [reader], 'stay');
+    const gone = await createGroup(t, owner, [reader], 'gone');
     const kept = await post(owner, stay.id, 'to be edited');
     const doomed = await post(owner, stay.id, 'to be deleted');
     const untouched = await post(owner, stay.id, 'untouched');
@@ -213,7 +201,7 @@ describe('sync: what an offline client learns when it comes back', () => {
 
   it('a deleted group is a departure for all its members', async () => {
     const [owner, member] = [await registerUser(t), await registerUser(t)];
-    const g = await group(owner, [member]);
+    const g = await createGroup(t, owner, [member]);
     const before = await sync(member, {});
     await t.http
       .delete(`/api/v1/groups/${g.id}`)
@@ -225,7 +213,7 @@ describe('sync: what an offline client learns when it comes back', () => {
 
   it('after server:shutdown, socket.io-client reconnects by itself with a fresh token from its auth callback, and sync catches up', async () => {
     const [sender, reader] = [await registerUser(t), await registerUser(t)];
-    const g = await group(sender, [reader]);
+    const g = await createGroup(t, sender, [reader]);
     await post(sender, g.id, 'before');
     // A node of its own, on a port it will come back on.
     const node = await startApp({});
@@ -345,7 +333,7 @@ describe('sync: what an offline client learns when it comes back', () => {
     const owner = await registerUser(t);
     const reader = await registerUser(t);
     const writers = await Promise.all(Array.from({ length: 20 }, () => registerUser(t)));
-    const g = await group(owner, [reader, ...writers]);
+    const g = await createGroup(t, owner, [reader, ...writers]);
     const own = new Map<string, Msg[]>();
     for (const w of writers) {
       own.set(w.id, [await post(w, g.id, `${w.id} 0`), await post(w, g.id, `${w.id} 1`)]);

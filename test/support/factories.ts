@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { TestApp } from './app.js';
 
 export interface TestUser {
@@ -107,4 +108,46 @@ export async function login(
     .send({ username: account.username, password: account.password })
     .expect(200);
   return res.body as { accessToken: string; refreshToken: string; sessionId: string };
+}
+
+/** A private group of `owner` with `members`; its ids. */
+export async function createGroup(
+  t: Pick<TestApp, 'http'>,
+  owner: { accessToken: string },
+  members: { id: string }[],
+  name = uniqueName('group'),
+): Promise<{ id: string; conversationId: string }> {
+  const res = await t.http
+    .post('/api/v1/groups')
+    .set(...bearer(owner))
+    .send({ name, memberIds: members.map((m) => m.id) })
+    .expect(201);
+  return res.body as { id: string; conversationId: string };
+}
+
+/**
+ * An access token signed with the server's own secret (or `secret`), carrying whatever claims the
+ * test gives: `exp` (seconds) or `expiresIn` ('10m'; null for none), `iat` (now unless given).
+ */
+export function forgeAccessToken(
+  t: Pick<TestApp, 'config'>,
+  claims: Record<string, unknown>,
+  options: { expiresIn?: string | null; secret?: string } = {},
+): Promise<string> {
+  const jwt = new SignJWT({ typ: 'access', role: 'user', ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(t.config.jwt.issuer)
+    .setAudience(t.config.jwt.audience);
+  const expiry =
+    (claims.exp as number | undefined) ?? (options.expiresIn === undefined ? '10m' : options.expiresIn);
+  if (expiry !== null) jwt.setExpirationTime(expiry);
+  if (claims.iat === undefined) jwt.setIssuedAt();
+  return jwt.sign(new TextEncoder().encode(options.secret ?? t.config.jwt.secret));
+}
+
+/** A value nested `depth` levels deep, objects and arrays in turn, around the string 'x'. */
+export function nestedValue(depth: number): unknown {
+  let value: unknown = 'x';
+  for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
+  return value;
 }
