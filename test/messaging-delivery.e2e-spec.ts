@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { MessageDto } from '../src/messaging/dto/message.dto.js';
+import { MessageStore } from '../src/messaging/message.store.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, registerUser, type TestUser } from './support/factories.js';
 import { call, record, socketPool, until, waitFor } from './support/sockets.js';
@@ -187,6 +188,46 @@ describe('messaging: delivery, idempotency, order, offline sync, durability', ()
       Array.from({ length: 100 }, (_, i) => 901 + i),
     );
   }, 120_000);
+
+  it('a message committed but never announced (its node died in between) still reaches readers live, in seq order, once', async () => {
+    const { a, b } = await pair();
+    const [a1, b1] = await Promise.all([open(a), open(b)]);
+    const seen = record<Msg>(b1, 'message:new');
+    const first = await call<Msg>(a1, 'message:send', {
+      to: { type: 'user', id: b.id },
+      body: 'one',
+      clientMsgId: randomUUID(),
+    });
+    if (!first.ok) throw new Error(first.error.message);
+    const conversationId = first.data.conversationId;
+    await until(() => seen.length === 1, 5_000, 'the first delivery');
+    // Committed by the store alone, as by a node that dies before it publishes.
+    const [silent] = await t.app.get(MessageStore).append([
+      {
+        conversationId,
+        senderId: a.id,
+        appId: null,
+        type: 'text',
+        body: 'two',
+        attachments: [],
+        clientMsgId: null,
+      },
+    ]);
+    expect(silent).toMatchObject({ kind: 'stored', message: { seq: 2 } });
+    const third = await call<Msg>(a1, 'message:send', {
+      conversationId,
+      body: 'three',
+      clientMsgId: randomUUID(),
+    });
+    expect(third).toMatchObject({ ok: true, data: { seq: 3 } });
+
+    await until(() => seen.length === 3, 10_000, 'the recovered and the held message');
+    expect(seen.map((m) => [m.seq, m.body])).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+      [3, 'three'],
+    ]);
+  }, 30_000);
 
   it('offline: B misses 50 messages; on return, sync brings exactly those, in order, and pages via hasMore', async () => {
     const { a, b } = await pair();

@@ -11,7 +11,20 @@ const MIGRATION_LOCK_ID = 7_231_904_118;
 
 export type DatabaseTarget = { url: string } | PgConnection;
 
-export function dataSourceOptions(target: DatabaseTarget, poolSize: number): PostgresDataSourceOptions {
+/**
+ * TypeORM's options for Relay's database. On a PostgreSQL server, `idleTransactionTimeoutMs` ends
+ * a transaction left idle that long (a node frozen while holding a conversation's lock would
+ * otherwise stall every send to it); embedded PGlite has one session and no other writer.
+ */
+export function dataSourceOptions(
+  target: DatabaseTarget,
+  poolSize: number,
+  idleTransactionTimeoutMs?: number,
+): PostgresDataSourceOptions {
+  const serverOnly =
+    'url' in target && idleTransactionTimeoutMs
+      ? { idle_in_transaction_session_timeout: idleTransactionTimeoutMs }
+      : {};
   return {
     type: 'postgres',
     ...target,
@@ -25,7 +38,7 @@ export function dataSourceOptions(target: DatabaseTarget, poolSize: number): Pos
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     poolSize,
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 },
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, ...serverOnly },
     applicationName: 'relay',
     logging: false,
   };

@@ -39,7 +39,7 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
         const target = config.databaseUrl
           ? { url: config.databaseUrl }
           : (await embedded.start(join(config.dataDir, 'pgdata'))).connection;
-        return dataSourceOptions(target, config.databasePoolSize);
+        return dataSourceOptions(target, config.databasePoolSize, config.databaseIdleTransactionTimeoutMs);
       },
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();

@@ -5,12 +5,14 @@ import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { ConversationSequencer } from './conversation-sequencer.js';
-import type { MessageDto } from './dto/message.dto.js';
+import { ConversationsRepository } from './conversations.repository.js';
+import { MessageDto } from './dto/message.dto.js';
 import { ConversationJoinedEvent } from './events/conversation-joined.event.js';
 import { ConversationLeftEvent } from './events/conversation-left.event.js';
 import { MessageChangedEvent } from './events/message-changed.event.js';
 import { MessageCreatedEvent } from './events/message-created.event.js';
 import { ReceiptEvent } from './events/receipt.event.js';
+import { MessageStore } from './message.store.js';
 
 /** What travels between nodes (in arrays): durable-message fan-out, in the order each node published it. */
 type Delivery =
@@ -22,20 +24,23 @@ const BUS_CHANNEL = 'messaging';
 /**
  * Turns messaging's domain events into what connected devices receive. Durable messages go over
  * the cluster bus to every node, and each node hands them to its own sockets of the members in
- * seq order (the sequencer holds one that overtook an earlier seq). Membership changes move
+ * seq order (the sequencer holds one that overtook an earlier seq, and recovers a missing one from
+ * the database when its announcement does not come). Membership changes move
  * sockets between conversation rooms; receipts go to conversation rooms; a revoked session's
  * sockets are told and disconnected.
  */
 @Injectable()
 export class DeliveryFanout implements OnModuleInit {
   private readonly logger = new Logger(DeliveryFanout.name);
-  private readonly sequencer = new ConversationSequencer();
+  private readonly sequencer = new ConversationSequencer((id, from, to) => this.recover(id, from, to));
   /** Deliveries of this turn of the event loop, published together as one bus message. */
   private outbox: Delivery[] = [];
 
   constructor(
     private readonly bus: ClusterBus,
     private readonly emitter: SocketEmitter,
+    private readonly store: MessageStore,
+    private readonly conversations: ConversationsRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -108,6 +113,25 @@ export class DeliveryFanout implements OnModuleInit {
         this.emitter.toUsers(d.memberIds, 'message:deleted', d.message, local);
         return;
     }
+  }
+
+  /**
+   * Messages whose announcement has not come (their node stalled or died between commit and
+   * publish, or the bus lost it), read back from the database for the members of now. The
+   * sender's own sockets get them too: which one sent is not known here.
+   */
+  private async recover(conversationId: string, from: number, to: number): Promise<Map<number, () => void>> {
+    const [messages, memberIds] = await Promise.all([
+      this.store.range(conversationId, { afterSeq: from - 1, limit: to - from + 1 }),
+      this.conversations.memberIds(conversationId),
+    ]);
+    this.logger.warn({ conversationId, from, to, found: messages.length }, 'missed announcements recovered');
+    return new Map(
+      messages.map((m) => [
+        m.seq,
+        () => this.emitter.toUsers(memberIds, 'message:new', MessageDto.from(m), { localOnly: true }),
+      ]),
+    );
   }
 
   /** Queues a delivery; everything queued in this turn of the event loop goes as one bus message. */

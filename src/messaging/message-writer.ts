@@ -2,6 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { isDependencyUnavailable } from '../common/errors/dependency-errors.js';
 import { isDataException, isForeignKeyViolation, isRetryableWriteConflict } from '../database/pg-errors.js';
 import { type AppendOutcome, type MessageDraft, MessageStore } from './message.store.js';
 
@@ -27,7 +28,7 @@ interface Waiting {
  * - A retry (same sender and clientMsgId) of a message still waiting or in flight shares the
  *   original's outcome instead of being written twice.
  * - One bad draft does not fail the batch: a failed batch is split in halves and retried until
- *   the failure is down to the draft that caused it.
+ *   the failure is down to the draft that caused it (unless the database is down: then all fail).
  * - Admission is bounded: when the oldest pending send has waited longer than
  *   SEND_QUEUE_MAX_WAIT_MS, SEND_QUEUE_LIMIT sends are pending already, or the event loop is
  *   saturated, a send is refused at once (SERVICE_UNAVAILABLE with retryAfterMs) rather than
@@ -138,8 +139,9 @@ export class MessageWriter implements OnModuleDestroy {
     try {
       outcomes = await this.append(batch.map((w) => w.draft));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(this.refusal(error));
+      // A database that is down fails every draft alike: splitting would only ask it again.
+      if (batch.length === 1 || isDependencyUnavailable(error)) {
+        for (const w of batch) w.reject(this.refusal(error));
         return;
       }
       const half = batch.length >> 1;

@@ -1,9 +1,6 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../common/config/app-config.js';
 import { RedisService } from '../common/redis/redis.service.js';
-
-/** How long a Redis presence entry lives without its node refreshing it (a crashed node's sockets expire). */
-const ENTRY_TTL_MS = 60_000;
-const REFRESH_EVERY_MS = 20_000;
 
 /**
  * Which users have live sockets, across nodes. With Redis, one sorted set per user holds its socket
@@ -16,12 +13,22 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   /** Sockets reserved as their user's first live socket, until they connect. */
   private readonly firstSockets = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * How long a Redis entry lives without its node refreshing it (PRESENCE_TTL_MS): a crashed or
+   * frozen node's sockets expire; a live node refreshes three times per lifetime.
+   */
+  private readonly ttlMs: number;
 
-  constructor(private readonly redis: RedisService) {}
+  constructor(
+    private readonly redis: RedisService,
+    config: AppConfig,
+  ) {
+    this.ttlMs = config.presenceTtlMs;
+  }
 
   onModuleInit(): void {
     if (!this.redis.client) return;
-    this.timer = setInterval(() => void this.refresh(), REFRESH_EVERY_MS);
+    this.timer = setInterval(() => void this.refresh(), this.ttlMs / 3);
     this.timer.unref();
   }
 
@@ -46,9 +53,9 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
       const result = await client
         .multi()
         .zremrangebyscore(key, 0, now)
-        .zadd(key, now + ENTRY_TTL_MS, member)
+        .zadd(key, now + this.ttlMs, member)
         .zcard(key)
-        .pexpire(key, ENTRY_TTL_MS)
+        .pexpire(key, this.ttlMs)
         .exec();
       count = Number(result?.[2]?.[1]);
       if (count > max) {
@@ -163,12 +170,12 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   private async refresh(): Promise<void> {
     const client = this.redis.client;
     if (!client || this.local.size === 0) return;
-    const expires = Date.now() + ENTRY_TTL_MS;
+    const expires = Date.now() + this.ttlMs;
     const pipeline = client.pipeline();
     for (const [userId, sockets] of this.local) {
       for (const [socketId, sessionId] of sockets)
         pipeline.zadd(this.key(userId), expires, entry(socketId, sessionId));
-      pipeline.pexpire(this.key(userId), ENTRY_TTL_MS);
+      pipeline.pexpire(this.key(userId), this.ttlMs);
     }
     await pipeline.exec().catch(() => undefined);
   }

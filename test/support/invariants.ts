@@ -24,6 +24,8 @@ export class Chatter {
   /** Live `message:new` per conversation, in arrival order, per connection. */
   readonly live = new Map<string, SeenMessage>();
   readonly reorderings: string[] = [];
+  /** Tries answered SERVICE_UNAVAILABLE or RATE_LIMITED (then retried). */
+  refusals = 0;
   private lastSeqSeen = new Map<string, number>();
   private stopped = false;
 
@@ -76,9 +78,12 @@ export class Chatter {
         this.ledger.acked(this.user.id, clientMsgId, ack.data as SeenMessage);
         return performance.now() - started;
       }
+      // No answer in time: give up this connection (its node may be frozen) and try another.
+      if (!ack) this.socket?.disconnect();
       if (ack && !['SERVICE_UNAVAILABLE', 'RATE_LIMITED'].includes(ack.error?.code)) {
         throw new Error(`send refused: ${JSON.stringify(ack.error)}`);
       }
+      if (ack) this.refusals++;
       if (attempt > 200) throw new Error('send never acknowledged');
       await new Promise((r) => setTimeout(r, Math.min(1000, 50 * (attempt + 1))));
     }

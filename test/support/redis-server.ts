@@ -1,13 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+import { createConnection } from 'node:net';
+import { freePort } from './ports.js';
 
 const accepting = (port: number): Promise<boolean> =>
   new Promise((resolve) => {

@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { baseEnv, type Env, type TestApp } from './app.js';
+import { freePort } from './ports.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** Inside node_modules so that the compiled server resolves the project's packages and package.json. */
@@ -28,14 +28,6 @@ function build(): Promise<void> {
   ).then(() => undefined);
   return built;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 
 export interface ServerProcess extends Omit<TestApp, 'app' | 'config'> {
   process: ChildProcess;

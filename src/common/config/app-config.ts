@@ -46,9 +46,19 @@ export class AppConfig {
   readonly trustProxy!: boolean;
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize!: number;
+  /**
+   * A transaction of Relay's left idle this long (its node frozen or stuck mid-transaction) is
+   * ended by PostgreSQL, releasing the locks it holds (DATABASE_IDLE_TRANSACTION_TIMEOUT_MS).
+   */
+  readonly databaseIdleTransactionTimeoutMs!: number;
   readonly dataDir!: string;
   readonly redisUrl: string | undefined;
   readonly redisPrefix!: string;
+  /**
+   * With Redis, how long a node's sockets count as online after it last refreshed them: the bound
+   * on how long a crashed or frozen node's users still look online (PRESENCE_TTL_MS).
+   */
+  readonly presenceTtlMs!: number;
   readonly jwt!: {
     secret: string;
     issuer: string;
@@ -121,9 +131,11 @@ export class AppConfig {
       trustProxy: e.TRUST_PROXY,
       databaseUrl: e.DATABASE_URL,
       databasePoolSize: e.DATABASE_URL ? e.DATABASE_POOL_SIZE : 1,
+      databaseIdleTransactionTimeoutMs: e.DATABASE_IDLE_TRANSACTION_TIMEOUT_MS,
       dataDir,
       redisUrl: e.REDIS_URL,
       redisPrefix: e.REDIS_PREFIX,
+      presenceTtlMs: e.PRESENCE_TTL_MS,
       jwt: {
         secret: e.JWT_SECRET ?? persistedSecret(dataDir),
         issuer: e.JWT_ISSUER,

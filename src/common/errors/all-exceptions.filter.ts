@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError, type ErrorCode } from './app-error.js';
+import { isDependencyUnavailable } from './dependency-errors.js';
 
 const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -14,6 +15,9 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
   503: 'SERVICE_UNAVAILABLE',
 };
+
+/** How long a caller is asked to wait when the database or Redis is unreachable. */
+const DEPENDENCY_RETRY_MS = 1000;
 
 /** Errors raised by body-parser/multer before Nest sees the request carry `status` and `type`. */
 interface LowLevelHttpError {
@@ -77,6 +81,12 @@ export function toAppError(error: unknown, log: (error: unknown) => void): AppEr
     }
     const code = CODE_FOR_STATUS[status];
     if (code) return new AppError(code, (error as Error).message);
+  }
+  if (isDependencyUnavailable(error)) {
+    return AppError.unavailable(
+      'A service Relay depends on is unavailable; retry shortly',
+      DEPENDENCY_RETRY_MS,
+    );
   }
   log(error);
   return new AppError('INTERNAL', 'Internal server error');
