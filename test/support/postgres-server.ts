@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,8 @@ export class PrivatePostgres {
       const { stdout: gid } = await run('id', ['-g', 'postgres']);
       chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
     }
+    // Should the test process end without its afterAll, the cluster goes with it.
+    process.once('exit', () => pg.destroySync());
     await pg.pg('initdb', [
       '-D',
       join(dir, 'data'),
@@ -87,10 +89,25 @@ export class PrivatePostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  private destroySync(): void {
+    if (!existsSync(this.dir)) return;
+    try {
+      execFileSync(...this.command('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'immediate', 'stop']), {
+        cwd: '/tmp',
+        stdio: 'ignore',
+      });
+    } catch {
+      // Not running.
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
   private async pg(program: string, args: string[]): Promise<void> {
+    await run(...this.command(program, args), { cwd: '/tmp' });
+  }
+
+  private command(program: string, args: string[]): [string, string[]] {
     const path = join(this.bin, program);
-    const [cmd, argv] =
-      userInfo().uid === 0 ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
-    await run(cmd, argv, { cwd: '/tmp' });
+    return userInfo().uid === 0 ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
   }
 }

@@ -37,6 +37,9 @@ export class PrivateRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
+    const child = this.process;
+    // Should the test process end without its afterAll, the server goes with it.
+    process.once('exit', () => child.kill('SIGKILL'));
     for (let i = 0; i < 100 && !(await accepting(this.port)); i++)
       await new Promise((r) => setTimeout(r, 50));
   }
