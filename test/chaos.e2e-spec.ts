@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { befriend, bearer, createGroup, registerUser, type TestUser } from './support/factories.js';
-import { Chatter, checkInvariants, Ledger, type SeenMessage } from './support/invariants.js';
+import { catchUpAndCheck, Chatter, Ledger } from './support/invariants.js';
 import { PrivatePostgres } from './support/postgres-server.js';
 import { PrivateRedis } from './support/redis-server.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
@@ -78,14 +78,11 @@ withServers('chaos: one user floods while others chat', () => {
       );
       expect(p99).toBeLessThan(200);
 
-      const replicas = new Map<string, { user: TestUser; held: Map<string, SeenMessage> }>();
-      for (const c of chatters) replicas.set(c.user.id, { user: c.user, held: await c.catchUp() });
-      chatters.forEach((c) => c.stop());
-      const { violations } = await checkInvariants(
+      const { violations } = await catchUpAndCheck(
         t.http,
         ledger,
         new Map([[room, users]]),
-        replicas,
+        chatters,
         outsider,
       );
       expect(violations).toEqual([]);
@@ -134,14 +131,11 @@ withServers('chaos: faults under load, then the invariants', () => {
       expect(await doomed.exited).toBe('SIGKILL');
       await chatting;
 
-      const replicas = new Map<string, { user: TestUser; held: Map<string, SeenMessage> }>();
-      for (const c of chatters) replicas.set(c.user.id, { user: c.user, held: await c.catchUp() });
-      chatters.forEach((c) => c.stop());
-      const { violations, stored } = await checkInvariants(
+      const { violations, stored } = await catchUpAndCheck(
         survivor.http,
         ledger,
         members,
-        replicas,
+        chatters,
         outsider,
       );
       console.info(
@@ -188,14 +182,11 @@ withServers('chaos: Redis killed and restarted under load', () => {
       await redis.up();
       await chatting;
 
-      const replicas = new Map<string, { user: TestUser; held: Map<string, SeenMessage> }>();
-      for (const c of chatters) replicas.set(c.user.id, { user: c.user, held: await c.catchUp() });
-      chatters.forEach((c) => c.stop());
-      const { violations, stored } = await checkInvariants(
+      const { violations, stored } = await catchUpAndCheck(
         nodes[1]!.http,
         ledger,
         new Map([[room, users]]),
-        replicas,
+        chatters,
         outsider,
       );
       console.info(
@@ -256,14 +247,11 @@ withServers('chaos: PostgreSQL crashed and restarted under load', () => {
       await pg.up();
       await chatting;
 
-      const replicas = new Map<string, { user: TestUser; held: Map<string, SeenMessage> }>();
-      for (const c of chatters) replicas.set(c.user.id, { user: c.user, held: await c.catchUp() });
-      chatters.forEach((c) => c.stop());
-      const { violations, stored } = await checkInvariants(
+      const { violations, stored } = await catchUpAndCheck(
         nodes[0]!.http,
         ledger,
         new Map([[room, users]]),
-        replicas,
+        chatters,
         outsider,
       );
       console.info(
@@ -332,14 +320,11 @@ withServers('chaos: a node frozen (SIGSTOP) past its presence expiry, then resum
       const onlineAfterResume = await watchedOnline();
       await chatting;
 
-      const replicas = new Map<string, { user: TestUser; held: Map<string, SeenMessage> }>();
-      for (const c of chatters) replicas.set(c.user.id, { user: c.user, held: await c.catchUp() });
-      chatters.forEach((c) => c.stop());
-      const { violations, stored } = await checkInvariants(
+      const { violations, stored } = await catchUpAndCheck(
         running.http,
         ledger,
         new Map([[room, users]]),
-        replicas,
+        chatters,
         outsider!,
       );
       console.info(

@@ -151,7 +151,7 @@ export class Ledger {
  * holds, after sync, exactly the conversation's messages; nobody holds a message of a
  * conversation they never belonged to, and an outsider cannot read any. Returns the violations.
  */
-export async function checkInvariants(
+async function checkInvariants(
   http: TestAgent,
   ledger: Ledger,
   members: Map<string, TestUser[]>,
@@ -209,4 +209,18 @@ export async function checkInvariants(
       violations.push(`${user.username} holds ${foreign.length} messages of conversations not theirs`);
   }
   return { violations, stored: stored.size };
+}
+
+/** After the faults: every chatter catches up (one sync), stops, and the invariants are checked. */
+export async function catchUpAndCheck(
+  http: TestAgent,
+  ledger: Ledger,
+  members: Map<string, TestUser[]>,
+  chatters: Chatter[],
+  outsider: TestUser,
+): Promise<{ violations: string[]; stored: number }> {
+  const replicas = new Map<string, { user: TestUser; held: Map<string, SeenMessage> }>();
+  for (const c of chatters) replicas.set(c.user.id, { user: c.user, held: await c.catchUp() });
+  chatters.forEach((c) => c.stop());
+  return checkInvariants(http, ledger, members, replicas, outsider);
 }
