@@ -59,7 +59,8 @@ export const peerOf = (pairKey: string, userId: string): string => {
  * The one place that answers "may user U do A on conversation C", from the database. Member lists
  * (per conversation) and relations (per pair of users: account active, blocks, friendship) are
  * cached and dropped on every node whenever they change (the cluster bus carries the
- * invalidation); conversation refs never change and are cached as they are.
+ * invalidation; while the bus is interrupted nothing is cached, and what was is dropped);
+ * conversation refs never change and are cached as they are.
  */
 @Injectable()
 export class ConversationAccess implements OnModuleInit {
@@ -71,8 +72,8 @@ export class ConversationAccess implements OnModuleInit {
   private readonly relations = new Map<string, { relation: Relation; at: number }>();
   /** User id → everyone they blocked or were blocked by, and when it was read. */
   private readonly blockedSets = new Map<string, { ids: ReadonlySet<string>; at: number }>();
-  /** Bumped by every relation invalidation, so that a read racing one is not cached. */
-  private relationGeneration = 0;
+  /** Bumped by every invalidation, so that a read racing one is not cached. */
+  private generation = 0;
   private readonly policies = new Map<ConversationType, ConversationPolicy>();
 
   constructor(
@@ -89,6 +90,18 @@ export class ConversationAccess implements OnModuleInit {
       if ('conversationId' in change) this.forget(change.conversationId);
       else this.forgetRelations(change.userId, change.otherId);
     });
+    // Invalidations missed while the bus was down: nothing cached before can be trusted.
+    this.bus.onInterruption(() => {
+      this.generation += 1;
+      this.members.clear();
+      this.relations.clear();
+      this.blockedSets.clear();
+    });
+  }
+
+  /** Whether what is read now may be cached: no invalidation raced it, and invalidations are heard. */
+  private cacheable(generation: number): boolean {
+    return generation === this.generation && this.bus.reliable;
   }
 
   /** The module owning a kind of conversation tells messaging who may post in it. */
@@ -223,11 +236,12 @@ export class ConversationAccess implements OnModuleInit {
   }
 
   private forget(conversationId: string): void {
+    this.generation += 1;
     this.members.delete(conversationId);
   }
 
   private forgetRelations(userId: string, otherId: string | null): void {
-    this.relationGeneration += 1;
+    this.generation += 1;
     this.blockedSets.delete(userId);
     if (otherId) this.blockedSets.delete(otherId);
     if (otherId) {
@@ -246,9 +260,9 @@ export class ConversationAccess implements OnModuleInit {
     const cached = this.blockedSets.get(userId);
     const now = Date.now();
     if (cached && now - cached.at < RELATION_TTL_MS) return cached.ids;
-    const generation = this.relationGeneration;
+    const generation = this.generation;
     const ids = new Set(await this.blocks.blockedEitherWayOf(userId));
-    if (generation === this.relationGeneration) {
+    if (this.cacheable(generation)) {
       if (this.blockedSets.size >= CACHE_LIMIT)
         this.blockedSets.delete(this.blockedSets.keys().next().value as string);
       this.blockedSets.set(userId, { ids, at: now });
@@ -261,9 +275,9 @@ export class ConversationAccess implements OnModuleInit {
     const cached = this.relations.get(key);
     const now = Date.now();
     if (cached && now - cached.at < RELATION_TTL_MS) return cached.relation;
-    const generation = this.relationGeneration;
+    const generation = this.generation;
     const relation = await this.friends.relation(userId, peerId);
-    if (generation === this.relationGeneration) {
+    if (this.cacheable(generation)) {
       if (this.relations.size >= CACHE_LIMIT)
         this.relations.delete(this.relations.keys().next().value as string);
       this.relations.set(key, { relation, at: now });
@@ -300,9 +314,11 @@ export class ConversationAccess implements OnModuleInit {
   }
 
   private async memberSet(conversationId: string): Promise<Set<string>> {
-    let set = this.members.get(conversationId);
-    if (!set) {
-      set = new Set(await this.conversations.memberIds(conversationId));
+    const cached = this.members.get(conversationId);
+    if (cached) return cached;
+    const generation = this.generation;
+    const set = new Set(await this.conversations.memberIds(conversationId));
+    if (this.cacheable(generation)) {
       if (this.members.size >= CACHE_LIMIT) this.members.delete(this.members.keys().next().value as string);
       this.members.set(conversationId, set);
     }

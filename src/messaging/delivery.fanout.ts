@@ -20,6 +20,10 @@ type Delivery =
   | { kind: 'updated' | 'deleted'; message: MessageDto; memberIds: string[] };
 
 const BUS_CHANNEL = 'messaging';
+/** After the bus comes back, messages stored this long before it went away are looked for too. */
+const INTERRUPTION_MARGIN_MS = 5000;
+/** Messages caught up per conversation after an interruption, at most (more: `sync`). */
+const CATCH_UP_PER_CONVERSATION = 100;
 
 /**
  * Turns messaging's domain events into what connected devices receive. Durable messages go over
@@ -35,6 +39,8 @@ export class DeliveryFanout implements OnModuleInit {
   private readonly sequencer = new ConversationSequencer((id, from, to) => this.recover(id, from, to));
   /** Deliveries of this turn of the event loop, published together as one bus message. */
   private outbox: Delivery[] = [];
+  /** When this node stopped hearing the bus (null while it hears it). */
+  private interruptedAt: Date | null = null;
 
   constructor(
     private readonly bus: ClusterBus,
@@ -46,6 +52,10 @@ export class DeliveryFanout implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe(BUS_CHANNEL, (payload) => {
       for (const delivery of payload as Delivery[]) this.deliver(delivery);
+    });
+    this.bus.onInterruption((listening) => {
+      if (!listening) this.interruptedAt ??= new Date();
+      else if (this.interruptedAt) void this.catchUp(this.interruptedAt);
     });
   }
 
@@ -132,6 +142,38 @@ export class DeliveryFanout implements OnModuleInit {
         () => this.emitter.toUsers(memberIds, 'message:new', MessageDto.from(m), { localOnly: true }),
       ]),
     );
+  }
+
+  /**
+   * The bus is back after an interruption: messages stored meanwhile in conversations this node's
+   * sockets follow were announced where this node could not hear them. They go through the
+   * sequencer, which delivers those it has not delivered yet, in order.
+   */
+  private async catchUp(interruptedAt: Date): Promise<void> {
+    try {
+      const since = new Date(interruptedAt.getTime() - INTERRUPTION_MARGIN_MS);
+      const conversationIds = this.emitter.localConversationIds();
+      const messages = await this.store.latestSince(conversationIds, since, CATCH_UP_PER_CONVERSATION);
+      this.interruptedAt = null;
+      const audiences = new Map<string, string[]>();
+      for (const id of new Set(messages.map((m) => m.conversationId)))
+        audiences.set(id, await this.conversations.memberIds(id));
+      for (const m of messages) {
+        const view = MessageDto.from(m);
+        this.sequencer.push(m.conversationId, m.seq, () =>
+          this.emitter.toUsers(audiences.get(m.conversationId)!, 'message:new', view, { localOnly: true }),
+        );
+      }
+      this.logger.log(
+        { conversations: conversationIds.length, messages: messages.length },
+        'caught up after a bus interruption',
+      );
+    } catch (error) {
+      this.logger.warn(
+        { err: loggable(error) },
+        'catching up after a bus interruption failed; clients will sync',
+      );
+    }
   }
 
   /** Queues a delivery; everything queued in this turn of the event loop goes as one bus message. */

@@ -164,6 +164,25 @@ export class MessageStore {
   }
 
   /**
+   * Of each conversation, its latest messages (at most `perConversation`) stored at `since` or
+   * later, by conversation and seq: what a node that could not hear the bus may have missed.
+   */
+  latestSince(conversationIds: string[], since: Date, perConversation: number): Promise<Message[]> {
+    if (conversationIds.length === 0) return Promise.resolve([]);
+    return queryRows<Message>(
+      this.db,
+      `SELECT m.* FROM unnest($1::uuid[]) AS c(id)
+         CROSS JOIN LATERAL (
+           SELECT ${MESSAGE_COLUMNS} FROM messages
+            WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $3
+         ) m
+        WHERE m."createdAt" >= $2
+        ORDER BY m."conversationId", m.seq`,
+      [conversationIds, since, perConversation],
+    );
+  }
+
+  /**
    * The message reads of a sync, in one statement: for each conversation of `after`, up to
    * `limit` messages after its seq (ascending); with `since`, for each of `held`, the messages at
    * or below its seq that were edited or deleted in transactions the snapshot does not see (one

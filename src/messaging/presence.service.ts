@@ -4,7 +4,9 @@ import { RedisService } from '../common/redis/redis.service.js';
 
 /**
  * Which users have live sockets, across nodes. With Redis, one sorted set per user holds its socket
- * ids scored by expiry, refreshed by the owning node; without Redis, a map in memory.
+ * ids scored by expiry, refreshed by the owning node; without Redis, a map in memory. While Redis
+ * is away, each node knows (and limits) only its own sockets, and records them in Redis when it
+ * returns.
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnApplicationShutdown {
@@ -30,6 +32,8 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     if (!this.redis.client) return;
     this.timer = setInterval(() => void this.refresh(), this.ttlMs / 3);
     this.timer.unref();
+    // Redis back (perhaps empty): this node's sockets are online again at once.
+    this.redis.onReconnect(() => void this.refresh());
   }
 
   onApplicationShutdown(): void {
@@ -45,7 +49,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   async reserve(userId: string, socketId: string, sessionId: string, max: number): Promise<boolean> {
     const sockets = this.local.get(userId) ?? new Map<string, string>();
     let count = sockets.size + 1;
-    const client = this.redis.client;
+    const client = this.redis.available;
     if (client) {
       const now = Date.now();
       const key = this.key(userId);
@@ -83,7 +87,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     const sessionId = sockets?.get(socketId) ?? '';
     sockets?.delete(socketId);
     if (sockets?.size === 0) this.local.delete(userId);
-    const client = this.redis.client;
+    const client = this.redis.available;
     if (!client) return !this.local.has(userId);
     const key = this.key(userId);
     const result = await client
@@ -95,7 +99,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onlineOf(userIds: string[]): Promise<Set<string>> {
-    const client = this.redis.client;
+    const client = this.redis.available;
     if (!client) return new Set(userIds.filter((id) => this.local.has(id)));
     if (userIds.length === 0) return new Set();
     const now = Date.now();
@@ -108,7 +112,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   /** The sessions that have a live socket, per user (users without one are absent). */
   async connectedSessions(userIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    const client = this.redis.client;
+    const client = this.redis.available;
     if (!client) {
       for (const id of userIds) {
         const sockets = this.local.get(id);
@@ -137,7 +141,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   /** Users with a live socket and live sockets, across all nodes (an admin statistic: scans Redis). */
   async totals(): Promise<{ onlineUsers: number; sockets: number }> {
-    const client = this.redis.client;
+    const client = this.redis.available;
     if (!client) return { onlineUsers: this.local.size, sockets: this.localSocketCount() };
     const now = Date.now();
     let onlineUsers = 0;
@@ -168,7 +172,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async refresh(): Promise<void> {
-    const client = this.redis.client;
+    const client = this.redis.available;
     if (!client || this.local.size === 0) return;
     const expires = Date.now() + this.ttlMs;
     const pipeline = client.pipeline();

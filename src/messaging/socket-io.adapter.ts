@@ -35,7 +35,7 @@ export class RelayIoAdapter extends IoAdapter {
     };
     const server: Server = super.createIOServer(port, { ...options, ...settings } as ServerOptions);
     if (redis.client) {
-      const pub = redis.duplicate();
+      const pub = quietPublisher(redis.duplicate());
       const sub = redis.duplicate();
       this.connections.push(pub, sub);
       server.adapter(createAdapter(pub, sub, { key: `${redis.prefix}socket.io` }));
@@ -45,6 +45,20 @@ export class RelayIoAdapter extends IoAdapter {
 
   override async close(server: Server): Promise<void> {
     await super.close(server);
-    await Promise.all(this.connections.splice(0).map((c) => c.quit().catch(() => undefined)));
+    await Promise.all(this.connections.splice(0).map((c) => RedisService.close(c)));
   }
+}
+
+/**
+ * The adapter publishes without handling a failure (Redis away): each would be an unhandled
+ * rejection, which ends a Node process. A broadcast that cannot reach Redis is lost to the other
+ * nodes (this node's own sockets still get it): typing and receipts meanwhile, or a room change,
+ * which leaves a socket on another node outside that conversation's room until it reconnects.
+ * Messages do not depend on it: they reach users through the cluster bus and its catch-up.
+ */
+function quietPublisher(pub: Redis): Redis {
+  const publish: (channel: string, message: string | Buffer) => Promise<number> = pub.publish.bind(pub);
+  (pub as { publish: unknown }).publish = (channel: string, message: string | Buffer) =>
+    publish(channel, message).catch(() => 0);
+  return pub;
 }

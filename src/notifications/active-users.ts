@@ -34,6 +34,8 @@ export class ActiveUsers implements OnModuleInit {
       const sessionId = (payload as { sessionId?: unknown }).sessionId;
       if (typeof sessionId === 'string') this.states.delete(sessionId);
     });
+    // Changes announced while the bus was down were missed.
+    this.bus.onInterruption(() => this.states.clear());
   }
 
   @OnEvent(SessionStateChangedEvent.event)
@@ -68,8 +70,9 @@ export class ActiveUsers implements OnModuleInit {
     if (unknown.length > 0) {
       const found = await this.sessions.statesOf([...new Set(unknown)]);
       if (this.states.size > MAX_CACHED) this.states.clear();
-      for (const id of unknown)
-        this.states.set(id, { state: found.get(id) ?? null, until: now + STATE_TTL_MS });
+      // Without the bus, a change on another node would go unheard: used for this batch only.
+      const until = this.bus.reliable ? now + STATE_TTL_MS : now;
+      for (const id of unknown) this.states.set(id, { state: found.get(id) ?? null, until });
     }
     const active = new Set<string>();
     for (const [userId, sessionIds] of connected) {

@@ -62,6 +62,15 @@ export class SocketEmitter {
     if (this.server) emit(this.server.local, event, payload);
   }
 
+  /** Conversations some socket on this node follows (its conversation rooms here). */
+  localConversationIds(): string[] {
+    const prefix = rooms.conversation('');
+    const ids: string[] = [];
+    for (const room of this.server.of('/').adapter.rooms.keys())
+      if (room.startsWith(prefix)) ids.push(room.slice(prefix.length));
+    return ids;
+  }
+
   joinConversation(userIds: string[], conversationId: string): void {
     if (userIds.length === 0) return;
     this.server.in(userIds.map(rooms.user)).socketsJoin(rooms.conversation(conversationId));

@@ -47,7 +47,7 @@ export class PrivateRedis {
   /** Kills it outright (as a crash would), losing everything it held. */
   async kill(): Promise<void> {
     const p = this.process;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await gone;

@@ -27,21 +27,28 @@ interface Buckets {
   burst: RateLimiterAbstract | null;
 }
 
+/** A limit counted in Redis, and its twin in memory for while Redis is away. */
+interface Counted {
+  shared: Buckets | null;
+  local: Buckets;
+}
+
 /**
  * Named token-bucket style limits, counted in Redis when configured (shared by every node)
- * and in memory otherwise. A refused call throws RATE_LIMITED with Retry-After; an accepted one
+ * and in memory otherwise, or while Redis is away (each node then counts alone). A refused call throws RATE_LIMITED with Retry-After; an accepted one
  * returns a refund that gives the point back to the bucket that took it.
  */
 @Injectable()
 export class RateLimitService {
-  private readonly limiters = new Map<string, Buckets>();
+  private readonly limiters = new Map<string, Counted>();
 
   constructor(private readonly redis: RedisService) {}
 
   /** Takes `points`, or refuses (RATE_LIMITED); the refund gives them back (a retry that stored nothing). */
   async consume(spec: LimitSpec, key: string, points = 1): Promise<Refund> {
     if (spec.points <= 0) return nothingToRefund;
-    const { steady, burst } = this.buckets(spec);
+    const counted = this.buckets(spec);
+    const { steady, burst } = (this.redis.available && counted.shared) || counted.local;
     let refusal: RateLimiterRes;
     try {
       await steady.consume(key, points);
@@ -71,39 +78,55 @@ export class RateLimitService {
     }
   }
 
-  private buckets(spec: LimitSpec): Buckets {
+  private buckets(spec: LimitSpec): Counted {
     const id = `${spec.name}:${spec.points}:${spec.windowSeconds}:${spec.burst ?? 0}:${spec.local ?? false}`;
-    let buckets = this.limiters.get(id);
-    if (!buckets) {
-      const local = spec.local ?? false;
-      buckets = {
-        steady: this.create(spec.name, spec.points, spec.windowSeconds, local),
-        burst: spec.burst
-          ? this.create(
-              `${spec.name}:burst`,
-              spec.burst,
-              Math.max(1, Math.ceil((spec.burst / spec.points) * spec.windowSeconds)),
-              local,
-            )
+    let counted = this.limiters.get(id);
+    if (!counted) {
+      const shared = this.redis.client && !spec.local;
+      counted = {
+        shared: shared
+          ? this.pair(spec, (name, points, duration) => this.inRedis(name, points, duration))
           : null,
+        local: this.pair(spec, (name, points, duration) => this.inMemory(name, points, duration)),
       };
-      this.limiters.set(id, buckets);
+      this.limiters.set(id, counted);
     }
-    return buckets;
+    return counted;
   }
 
-  private create(name: string, points: number, duration: number, local: boolean): RateLimiterAbstract {
-    const opts = { keyPrefix: `${this.redis.prefix}rl:${name}`, points, duration };
-    // Once a key has been refused, it is refused from memory for the rest of the window: a flood
-    // costs no Redis round trip per refused event. (Blocking at the limit itself would keep
-    // refusing after a refund gave a point back.)
-    return this.redis.client && !local
-      ? new RateLimiterRedis({
-          ...opts,
-          storeClient: this.redis.client,
-          useRedisPackage: false,
-          inMemoryBlockOnConsumed: points + 1,
-        })
-      : new RateLimiterMemory(opts);
+  private pair(
+    spec: LimitSpec,
+    create: (name: string, points: number, duration: number) => RateLimiterAbstract,
+  ): Buckets {
+    return {
+      steady: create(spec.name, spec.points, spec.windowSeconds),
+      burst: spec.burst
+        ? create(
+            `${spec.name}:burst`,
+            spec.burst,
+            Math.max(1, Math.ceil((spec.burst / spec.points) * spec.windowSeconds)),
+          )
+        : null,
+    };
+  }
+
+  private inMemory(name: string, points: number, duration: number): RateLimiterMemory {
+    return new RateLimiterMemory({ keyPrefix: `${this.redis.prefix}rl:${name}`, points, duration });
+  }
+
+  private inRedis(name: string, points: number, duration: number): RateLimiterRedis {
+    return new RateLimiterRedis({
+      keyPrefix: `${this.redis.prefix}rl:${name}`,
+      points,
+      duration,
+      storeClient: this.redis.client,
+      useRedisPackage: false,
+      // Once a key has been refused, it is refused from memory for the rest of the window: a flood
+      // costs no Redis round trip per refused event. (Blocking at the limit itself would keep
+      // refusing after a refund gave a point back.)
+      inMemoryBlockOnConsumed: points + 1,
+      // Redis lost in the middle of a call: counted in memory instead of failing the request.
+      insuranceLimiter: this.inMemory(`${name}:insurance`, points, duration),
+    });
   }
 }

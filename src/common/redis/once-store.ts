@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppError } from '../errors/app-error.js';
 import { RedisService } from './redis.service.js';
 
 /**
@@ -12,11 +13,17 @@ export class OnceStore {
 
   constructor(private readonly redis: RedisService) {}
 
-  /** True the first time `key` is claimed within `ttlSeconds`, false afterwards. */
+  /**
+   * True the first time `key` is claimed within `ttlSeconds`, false afterwards. With Redis
+   * configured but away, SERVICE_UNAVAILABLE: no node could promise that the key was not claimed
+   * on another one.
+   */
   async claim(namespace: string, key: string, ttlSeconds: number): Promise<boolean> {
     const fullKey = `${this.redis.prefix}once:${namespace}:${key}`;
     if (this.redis.client) {
-      return (await this.redis.client.set(fullKey, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+      const client = this.redis.available;
+      if (!client) throw AppError.unavailable('Redis is unavailable; retry shortly', 1000);
+      return (await client.set(fullKey, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
     }
     const now = Date.now();
     this.sweep(now);
