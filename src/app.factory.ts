@@ -2,19 +2,22 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
 import { AppError } from './common/errors/app-error.js';
 import { createValidationPipe } from './common/errors/validation.js';
+import { Lifecycle } from './common/lifecycle/lifecycle.js';
 import { originAllowed } from './common/http/origins.js';
 import { jsonNestsDeeper, tooDeep } from './common/validation/input-shape.js';
 import { RelayIoAdapter } from './messaging/socket-io.adapter.js';
 
 export const API_PREFIX = 'api/v1';
 const JSON_BODY_LIMIT = '256kb';
+/** Served while draining too: the load balancer and the scraper need them to the end. */
+const ALWAYS_SERVED = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Builds the whole application (HTTP, docs, validation, errors) without listening. */
 export async function createApp(
@@ -30,6 +33,15 @@ export async function createApp(
   app.disable('x-powered-by');
   // Security headers on every response; Swagger UI's own files and inline styles stay allowed.
   app.use(helmet());
+  // A draining node takes no new requests (but health and metrics): the client goes elsewhere.
+  const lifecycle = app.get(Lifecycle);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!lifecycle.draining || ALWAYS_SERVED.has(req.path)) return next();
+    const error = AppError.unavailable('This node is shutting down; retry', 1000);
+    res.setHeader('Connection', 'close');
+    res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    res.status(error.status).json({ statusCode: error.status, ...error.toBody() });
+  });
   // Express's own JSON parser, so that its `verify` (which Nest reserves for rawBody) can refuse a
   // body nested too deep from its raw bytes, before JSON.parse does any work; it keeps the raw
   // body for signed requests itself.

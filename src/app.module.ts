@@ -8,6 +8,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { LifecycleModule } from './common/lifecycle/lifecycle.module.js';
 import { loggerParams } from './common/logging.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LifecycleModule,
         LoggerModule.forRoot(loggerParams(config, options.interactive ?? false)),
         EventEmitterModule.forRoot(),
         RedisModule,

@@ -15,7 +15,12 @@ describe('operations: health, docs, errors, CORS', () => {
   it('answers /healthz and /readyz without a token', async () => {
     expect((await t.http.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
     const ready = await t.http.get('/readyz').expect(200);
-    expect(ready.body).toEqual({ status: 'ok', database: true, redis: t.config.redisUrl ? true : null });
+    expect(ready.body).toEqual({
+      status: 'ok',
+      database: true,
+      redis: t.config.redisUrl ? true : null,
+      draining: false,
+    });
   });
 
   it('serves Swagger UI and an OpenAPI document listing every route with its auth', async () => {

@@ -9,6 +9,7 @@ class ReadinessDto {
   status!: 'ok' | 'unavailable';
   database!: boolean;
   redis!: boolean | null;
+  draining!: boolean;
 }
 
 @ApiTags('operations')
@@ -27,10 +28,10 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @ApiOperation({ summary: 'Readiness: the database (and Redis, when configured) answer' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', database: true, redis: null } } })
+  @ApiOperation({ summary: 'Readiness: not draining, and the database (and Redis, when configured) answer' })
+  @ApiOkResponse({ schema: { example: { status: 'ok', database: true, redis: null, draining: false } } })
   @ApiServiceUnavailableResponse({
-    schema: { example: { status: 'unavailable', database: false, redis: null } },
+    schema: { example: { status: 'unavailable', database: false, redis: null, draining: false } },
   })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessDto> {
     const readiness = await this.health.readiness();

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { AppConfig } from '../common/config/app-config.js';
+import { Lifecycle } from '../common/lifecycle/lifecycle.js';
 import { AppError } from '../common/errors/app-error.js';
 import { isDependencyUnavailable } from '../common/errors/dependency-errors.js';
 import { isDataException, isForeignKeyViolation, isRetryableWriteConflict } from '../database/pg-errors.js';
@@ -55,6 +56,7 @@ export class MessageWriter implements OnModuleDestroy {
   constructor(
     private readonly store: MessageStore,
     private readonly config: AppConfig,
+    private readonly lifecycle: Lifecycle,
   ) {
     this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
     this.loopDelay.enable();
@@ -90,6 +92,16 @@ export class MessageWriter implements OnModuleDestroy {
     return outcome;
   }
 
+  /** Resolves once nothing waits or is being written, or after `timeoutMs`; true when idle. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (this.pending > 0) {
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return true;
+  }
+
   onModuleDestroy(): void {
     clearInterval(this.sampler);
     this.loopDelay.disable();
@@ -101,6 +113,8 @@ export class MessageWriter implements OnModuleDestroy {
    * SEND_QUEUE_LIMIT sends are pending already.
    */
   private admit(): void {
+    // A draining node finishes what it holds and takes nothing new: the sender retries elsewhere.
+    this.lifecycle.refuseWhileDraining();
     const { sendQueue, sendQueueMaxWaitMs } = this.config.limits;
     const oldest = this.writing?.[0] ?? this.queue[0];
     const waitedMs = oldest ? performance.now() - oldest.since : 0;

@@ -1,4 +1,4 @@
-import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger, type OnModuleInit } from '@nestjs/common';
 import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
@@ -6,6 +6,8 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { SessionsService } from '../auth/sessions.service.js';
+import { AppConfig } from '../common/config/app-config.js';
+import { Lifecycle } from '../common/lifecycle/lifecycle.js';
 import { validatePayload } from '../common/errors/validation.js';
 import { AppError } from '../common/errors/app-error.js';
 import type { RelayServer, RelaySocket } from '../realtime/server-events.js';
@@ -22,6 +24,7 @@ import {
 import { type MessageDto, SendMessageDto } from './dto/message.dto.js';
 import { AuthRefreshDto, EditMessageSocketDto, SessionStateDto } from './dto/socket.dto.js';
 import { HistoryService } from './history.service.js';
+import { MessageWriter } from './message-writer.js';
 import { MessagesService } from './messages.service.js';
 import { PresenceNotifier } from './presence.notifier.js';
 import { ReceiptsService } from './receipts.service.js';
@@ -42,6 +45,8 @@ export class MessagingGateway
     OnModuleInit,
     BeforeApplicationShutdown
 {
+  private readonly logger = new Logger(MessagingGateway.name);
+
   constructor(
     private readonly router: SocketRouter,
     private readonly handshake: SocketHandshake,
@@ -53,6 +58,9 @@ export class MessagingGateway
     private readonly access: ConversationAccess,
     private readonly sessions: SessionsService,
     private readonly lifetime: SocketLifetime,
+    private readonly writer: MessageWriter,
+    private readonly lifecycle: Lifecycle,
+    private readonly config: AppConfig,
   ) {}
 
   afterInit(server: RelayServer): void {
@@ -70,8 +78,14 @@ export class MessagingGateway
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    // Tell this node's clients to come back (to another node, or to this one after the restart):
-    // the connections drop at the transport, so their clients reconnect by themselves.
+    // Draining: nothing new is admitted; sends already taken are stored and acked first (for at
+    // most half the shutdown budget).
+    this.lifecycle.beginDrain();
+    if (!(await this.writer.idle(this.config.shutdownTimeoutMs / 2)))
+      this.logger.warn({ pending: this.writer.pending }, 'sends still in flight at shutdown');
+    await new Promise((resolve) => setImmediate(resolve));
+    // Then tell this node's clients to come back (to another node, or to this one after the
+    // restart): the connections drop at the transport, so their clients reconnect by themselves.
     this.emitter.toLocal('server:shutdown', { reconnect: true, retryAfterMs: 1000 });
     this.emitter.dropLocalConnections();
     await this.presence.drain();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthService } from '../auth/auth.service.js';
 import { AppConfig } from '../common/config/app-config.js';
+import { Lifecycle } from '../common/lifecycle/lifecycle.js';
 import { AppError } from '../common/errors/app-error.js';
 import { originAllowed } from '../common/http/origins.js';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
@@ -25,6 +26,7 @@ export class SocketHandshake {
     private readonly presence: PresenceService,
     private readonly router: SocketRouter,
     private readonly config: AppConfig,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   install(server: RelayServer): void {
@@ -37,6 +39,7 @@ export class SocketHandshake {
   }
 
   private async admit(socket: RelaySocket): Promise<void> {
+    if (this.lifecycle.draining) throw new Error('SERVICE_UNAVAILABLE');
     const origin = socket.handshake.headers.origin;
     if (origin && !originAllowed(this.config, origin)) throw new Error('FORBIDDEN_ORIGIN');
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;

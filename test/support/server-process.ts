@@ -31,6 +31,8 @@ function build(): Promise<void> {
 
 export interface ServerProcess extends Omit<TestApp, 'app' | 'config'> {
   process: ChildProcess;
+  /** What it printed on stdout (its log lines), when started with `captureOutput`. */
+  output: string[];
   /** Resolves with the exit code (or signal) once the process is gone. */
   exited: Promise<number | string>;
 }
@@ -39,15 +41,22 @@ export interface ServerProcess extends Omit<TestApp, 'app' | 'config'> {
  * The real server as a process of its own, on the test file's database: for what only a process
  * can show (kill -9, a restart from the same database).
  */
-export async function startServerProcess(overrides: Env = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  overrides: Env = {},
+  options: { captureOutput?: boolean } = {},
+): Promise<ServerProcess> {
   await build();
   const port = await freePort();
   const env = { ...(await baseEnv()), ...overrides, PORT: String(port), HOST: '127.0.0.1' };
   const child = spawn(process.execPath, [join(OUT_DIR, 'main.js')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', options.captureOutput ? 'pipe' : 'ignore', 'inherit'],
   });
+  const output: string[] = [];
+  child.stdout
+    ?.setEncoding('utf8')
+    .on('data', (chunk: string) => output.push(...chunk.split('\n').filter(Boolean)));
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
@@ -66,6 +75,7 @@ export async function startServerProcess(overrides: Env = {}): Promise<ServerPro
     url,
     http: request(url),
     process: child,
+    output,
     exited,
     close: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

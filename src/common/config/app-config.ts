@@ -59,6 +59,8 @@ export class AppConfig {
    * on how long a crashed or frozen node's users still look online (PRESENCE_TTL_MS).
    */
   readonly presenceTtlMs!: number;
+  /** A shutdown (SIGTERM/SIGINT) ends the process within this long, drained or not (SHUTDOWN_TIMEOUT_MS). */
+  readonly shutdownTimeoutMs!: number;
   readonly jwt!: {
     secret: string;
     issuer: string;
@@ -136,6 +138,7 @@ export class AppConfig {
       redisUrl: e.REDIS_URL,
       redisPrefix: e.REDIS_PREFIX,
       presenceTtlMs: e.PRESENCE_TTL_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       jwt: {
         secret: e.JWT_SECRET ?? persistedSecret(dataDir),
         issuer: e.JWT_ISSUER,

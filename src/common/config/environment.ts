@@ -150,6 +150,7 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_SOCKET_READS_PER_10S = 50;
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) MAX_SOCKETS_PER_USER = 10;
   @Transform(toInt) @IsInt() @Min(3_000) @Max(3_600_000) PRESENCE_TTL_MS = 60_000;
+  @Transform(toInt) @IsInt() @Min(1_000) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 10_000;
   @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_DEVICES_PER_IP_PER_MIN = 60;
   @Transform(toInt) @IsInt() @Min(0) ATTACHMENT_QUOTA_BYTES = 1024 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(0) @Max(24 * 365) ATTACHMENT_ORPHAN_TTL_HOURS = 24;
