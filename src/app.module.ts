@@ -12,6 +12,7 @@ import { LifecycleModule } from './common/lifecycle/lifecycle.module.js';
 import { loggerParams } from './common/logging.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
+import { StorageModule } from './common/storage/storage.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { GroupsModule } from './groups/groups.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config, options.interactive ?? false)),
         EventEmitterModule.forRoot(),
         RedisModule,
+        StorageModule,
         RateLimitModule,
         DatabaseModule,
         RealtimeModule,

@@ -135,7 +135,7 @@ describe('storage and HTTP edges: quotas, orphans, conditional and ranged downlo
       .expect(204);
 
     const service = t.app.get(AttachmentsService);
-    const onDisk = (id: string) => existsSync(join(service.dir, id));
+    const onDisk = (id: string) => existsSync(join(t.config.dataDir, 'attachments', id));
     expect([never, kept, unlinked].map(onDisk)).toEqual([true, true, true]);
     expect(await service.collectOrphans()).toBeGreaterThanOrEqual(2);
     expect([never, kept, unlinked].map(onDisk)).toEqual([false, true, false]);

@@ -14,7 +14,6 @@ import type { Response } from 'express';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ApiErrors } from '../common/http/api-errors.js';
-import { sendStoredFile } from '../common/http/send-file.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { AttachmentsService } from './attachments.service.js';
 
@@ -75,10 +74,6 @@ export class AttachmentsController {
   ): Promise<void> {
     const attachment = await this.attachments.visible(auth.userId, id);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    await sendStoredFile(res, this.attachments.filePath(attachment), {
-      etag: attachment.sha256,
-      type: attachment.mime,
-      name: attachment.name ?? attachment.id,
-    });
+    await this.attachments.send(res, attachment);
   }
 }

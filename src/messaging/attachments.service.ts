@@ -1,14 +1,16 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { fileTypeFromFile } from 'file-type';
 import { createHash, randomUUID } from 'node:crypto';
+import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppConfig } from '../common/config/app-config.js';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { AppError } from '../common/errors/app-error.js';
 import { displayFileName } from '../common/http/file-name.js';
+import { FileStore } from '../common/storage/file-store.js';
 import type { StoredAttachment } from './message.entity.js';
 import type { Attachment } from './attachment.entity.js';
 import { AttachmentsRepository } from './attachments.repository.js';
@@ -28,10 +30,13 @@ export interface UploadedTemp {
   originalname: string;
 }
 
-/** Uploaded files: stored under DATA_DIR/attachments by generated id, typed by their content. */
+/** Where an attachment's file is kept in the file store. */
+const fileKey = (id: string): string => `attachments/${id}`;
+
+/** Uploaded files: kept in the file store by generated id, typed by their content. */
 @Injectable()
 export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
-  readonly dir: string;
+  /** Where uploads wait on this node while they are checked. */
   readonly tmpDir: string;
 
   private readonly logger = new Logger(AttachmentsService.name);
@@ -40,8 +45,8 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly attachments: AttachmentsRepository,
     private readonly config: AppConfig,
+    private readonly files: FileStore,
   ) {
-    this.dir = join(config.dataDir, 'attachments');
     this.tmpDir = join(config.dataDir, 'tmp');
   }
 
@@ -56,8 +61,7 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
       const hash = createHash('sha256');
       await pipeline(createReadStream(file.path), hash);
       const id = randomUUID();
-      await mkdir(this.dir, { recursive: true });
-      await rename(file.path, join(this.dir, id));
+      await this.files.put(fileKey(id), file.path);
       const quota = this.config.limits.attachmentQuotaBytes;
       const { attachment, usedBytes } = await this.attachments
         .insertWithinQuota(
@@ -72,11 +76,11 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
           quota,
         )
         .catch(async (error: unknown) => {
-          await rm(join(this.dir, id), { force: true });
+          await this.files.remove(fileKey(id));
           throw error;
         });
       if (!attachment) {
-        await rm(join(this.dir, id), { force: true });
+        await this.files.remove(fileKey(id));
         throw new AppError(
           'QUOTA_EXCEEDED',
           'Your attachment storage is full; delete messages with files to free it',
@@ -94,9 +98,14 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Where an attachment's file lives on this node. */
-  filePath(attachment: Pick<Attachment, 'id'>): string {
-    return join(this.dir, attachment.id);
+  /** Sends the attachment's file as a download (ETag, 304, Range, RFC 6266 name). */
+  send(res: Response, attachment: Attachment): Promise<void> {
+    return this.files.send(res, fileKey(attachment.id), {
+      etag: attachment.sha256,
+      type: attachment.mime,
+      name: attachment.name ?? attachment.id,
+      size: attachment.size,
+    });
   }
 
   /**
@@ -108,7 +117,7 @@ export class AttachmentsService implements OnModuleInit, OnModuleDestroy {
     let total = 0;
     for (;;) {
       const ids = await this.attachments.deleteOrphans(before, 500);
-      await Promise.all(ids.map((id) => rm(join(this.dir, id), { force: true })));
+      await Promise.all(ids.map((id) => this.files.remove(fileKey(id))));
       total += ids.length;
       if (ids.length < 500) return total;
     }

@@ -44,7 +44,6 @@ import {
 } from './dto/updates.dto.js';
 import type { HashedFile } from './hashing-storage.js';
 import { ReleasesService } from './releases.service.js';
-import { sendStoredFile } from '../common/http/send-file.js';
 import { SkipSignature } from '../common/http/skip-signature.js';
 import { PLATFORM_PATTERN } from './version.js';
 
@@ -126,11 +125,7 @@ export class ReleasesController {
     const release = await this.releases.get(id);
     const range = req.headers.range;
     if (!range || /^bytes=0-/.test(range)) await this.releases.countDownload(release.id);
-    await sendStoredFile(res, this.releases.filePath(release.id), {
-      etag: release.sha256,
-      type: 'application/octet-stream',
-      name: release.fileName ?? `${release.platform}-${release.version}`,
-    });
+    await this.releases.send(res, release);
   }
 
   @Put('releases/policy/:platform')

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import type { Response } from 'express';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { displayFileName } from '../common/http/file-name.js';
+import { FileStore } from '../common/storage/file-store.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
 import type { CreateReleaseDto, ReleaseDto, UpdateCheckDto } from './dto/updates.dto.js';
@@ -27,21 +29,21 @@ export const toReleaseDto = (r: Release): ReleaseDto => ({
   createdAt: r.createdAt.toISOString(),
 });
 
+/** Where a release's file is kept in the file store. */
+const fileKey = (id: string): string => `releases/${id}`;
+
 @Injectable()
 export class ReleasesService {
-  readonly dir: string;
+  /** Where uploads wait on this node while their fields are checked. */
+  readonly uploadDir: string;
 
   constructor(
     private readonly releases: ReleasesRepository,
     private readonly events: EventEmitter2,
+    private readonly files: FileStore,
     config: AppConfig,
   ) {
-    this.dir = join(config.dataDir, 'releases');
-  }
-
-  /** Files finished uploading go here while their fields are checked. */
-  get uploadDir(): string {
-    return join(this.dir, 'incoming');
+    this.uploadDir = join(config.dataDir, 'releases', 'incoming');
   }
 
   /** Stores an uploaded (already hashed) file as a release; the file is removed on any refusal. */
@@ -65,8 +67,7 @@ export class ReleasesService {
           throw AppError.conflict(`Release ${dto.version} for ${dto.platform} already exists`);
         throw error;
       }
-      await mkdir(this.dir, { recursive: true });
-      await rename(file.path, this.filePath(release.id));
+      await this.files.put(fileKey(release.id), file.path);
       const view = toReleaseDto(release);
       this.events.emit(ReleasePublishedEvent.event, new ReleasePublishedEvent(view));
       return view;
@@ -89,11 +90,17 @@ export class ReleasesService {
   async delete(id: string): Promise<void> {
     const release = await this.get(id);
     await this.releases.delete(id);
-    await rm(this.filePath(release.id), { force: true });
+    await this.files.remove(fileKey(release.id));
   }
 
-  filePath(id: string): string {
-    return join(this.dir, id);
+  /** Sends the release's file as a download (ETag, 304, Range, RFC 6266 name). */
+  send(res: Response, release: Release): Promise<void> {
+    return this.files.send(res, fileKey(release.id), {
+      etag: release.sha256,
+      type: 'application/octet-stream',
+      name: release.fileName ?? `${release.platform}-${release.version}`,
+      size: release.size,
+    });
   }
 
   async countDownload(id: string): Promise<void> {

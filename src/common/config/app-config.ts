@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { S3Settings } from '../storage/s3-file-store.js';
 import { ConfigError, type Environment, NodeEnv, parseEnvironment } from './environment.js';
 
 export interface RateLimits {
@@ -71,6 +72,8 @@ export class AppConfig {
   /** null: only localhost origins are allowed. */
   readonly corsOrigins!: string[] | null;
   readonly admin: { username: string; password: string } | undefined;
+  /** Where files live: under DATA_DIR (one node) or in an S3-compatible bucket (every node). */
+  readonly storage!: { driver: 'local' | 's3'; s3: S3Settings | undefined };
   readonly dmPolicy!: 'friends' | 'anyone';
   readonly signatureRequired!: boolean;
   readonly auth!: {
@@ -151,6 +154,20 @@ export class AppConfig {
         e.ADMIN_USERNAME && e.ADMIN_PASSWORD
           ? { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD }
           : undefined,
+      storage: {
+        driver: e.STORAGE_DRIVER,
+        s3:
+          e.STORAGE_DRIVER === 's3'
+            ? {
+                bucket: e.S3_BUCKET!,
+                endpoint: e.S3_ENDPOINT,
+                region: e.S3_REGION,
+                accessKeyId: e.S3_ACCESS_KEY_ID,
+                secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+                forcePathStyle: e.S3_FORCE_PATH_STYLE,
+              }
+            : undefined,
+      },
       dmPolicy: e.DM_POLICY,
       signatureRequired: e.SIGNATURE_REQUIRED,
       auth: {
@@ -265,6 +282,10 @@ function crossCheck(e: Environment): string[] {
   const problems: string[] = [];
   if (e.NODE_ENV === NodeEnv.production && !e.JWT_SECRET) {
     problems.push('JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (e.STORAGE_DRIVER === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    problems.push('S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY: set both or neither');
   }
   if (Boolean(e.ADMIN_USERNAME) !== Boolean(e.ADMIN_PASSWORD)) {
     problems.push('ADMIN_USERNAME/ADMIN_PASSWORD: set both or neither');

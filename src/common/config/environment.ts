@@ -86,6 +86,20 @@ export class Environment {
   @MaxLength(128)
   ADMIN_PASSWORD?: string;
 
+  @IsIn(['local', 's3']) STORAGE_DRIVER: 'local' | 's3' = 'local';
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+  S3_BUCKET?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  S3_ENDPOINT?: string;
+  @IsString() S3_REGION = 'us-east-1';
+  @Transform(emptyToUndefined) @IsOptional() @IsString() S3_ACCESS_KEY_ID?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() S3_SECRET_ACCESS_KEY?: string;
+  @Transform(toBool) @IsBoolean() S3_FORCE_PATH_STYLE = false;
+
   @IsIn(['friends', 'anyone']) DM_POLICY: 'friends' | 'anyone' = 'friends';
   @Transform(toBool) @IsBoolean() SIGNATURE_REQUIRED = false;
 
