@@ -28,6 +28,7 @@ export class Chatter {
   refusals = 0;
   private lastSeqSeen = new Map<string, number>();
   private stopped = false;
+  private finishing = false;
 
   constructor(
     readonly user: TestUser,
@@ -57,7 +58,7 @@ export class Chatter {
   /** Sends until `until` passes, one message at a time, each retried until acknowledged. */
   async chat(until: number, pauseMs = 0): Promise<void> {
     let n = 0;
-    while (Date.now() < until && !this.stopped) {
+    while (Date.now() < until && !this.stopped && !this.finishing) {
       const conversationId = this.conversations[n++ % this.conversations.length]!;
       await this.send(conversationId, `${this.user.username} #${n}`);
       if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
@@ -109,6 +110,11 @@ export class Chatter {
       }
       if (!more) return held;
     }
+  }
+
+  /** Ends `chat` after the send in progress; the connection stays. */
+  finish(): void {
+    this.finishing = true;
   }
 
   stop(): void {
