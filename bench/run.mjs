@@ -6,6 +6,7 @@
  *   npm run bench -- --quick           # every scenario, small and short (under 2 minutes)
  *   npm run bench -- --scenarios=direct,storm --runs=3
  *   DATABASE_URL=postgres://… REDIS_URL=redis://… npm run bench   # Relay on PostgreSQL and Redis
+ *   DATABASE_URL=… REDIS_URL=… WORKERS=2 npm run bench             # Relay as two worker processes
  *
  * For each server it starts the server (Relay: the built dist/main.js on embedded PGlite, or on a
  * scratch database of DATABASE_URL's server, dropped afterwards), forks bench/load.mjs as the
@@ -77,6 +78,28 @@ const freePort = () =>
   });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TICK_US = 1e6 / 100; // USER_HZ
+
+/** The process and its children (the workers of WORKERS > 1). */
+function family(pid) {
+  const pids = [pid];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+/** utime + stime of a process and its children, in microseconds (`kernel`: stime only). */
+function serverCpuUs(pid, kernel = false) {
+  return family(pid).reduce((sum, p) => sum + cpuUs(p, kernel), 0);
+}
+function serverRssMb(pid) {
+  return family(pid).reduce((sum, p) => sum + (rssMb(p) ?? 0), 0) || null;
+}
 
 /** utime + stime of a process, in microseconds (`kernel`: stime only); 0 once it is gone. */
 function cpuUs(pid, kernel = false) {
@@ -206,6 +229,7 @@ async function startServer(kind) {
         ...(process.env.REDIS_URL
           ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `bench:${randomUUID()}:` }
           : {}),
+        ...(process.env.WORKERS ? { WORKERS: process.env.WORKERS } : {}),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -291,7 +315,7 @@ async function measure(kind, scenarios) {
     generator.send({ cmd: 'target', target: { kind, url: server.url } });
     await waitFor((m) => m.event === 'ok');
     await sleep(2000);
-    out.idleRssMb = rssMb(server.pid);
+    out.idleRssMb = serverRssMb(server.pid);
 
     let edge = null;
     const marks = {};
@@ -299,10 +323,14 @@ async function measure(kind, scenarios) {
     generator.on('message', (m) => {
       if (m.event === 'step-begin') {
         backing = kind !== 'bare' ? backingSince() : new Map();
-        edge = { cpu: cpuUs(server.pid), kernel: cpuUs(server.pid, true), rss: rssMb(server.pid) };
+        edge = {
+          cpu: serverCpuUs(server.pid),
+          kernel: serverCpuUs(server.pid, true),
+          rss: serverRssMb(server.pid),
+        };
       } else if (m.event === 'step-end') {
-        const cpu = cpuUs(server.pid) - edge.cpu;
-        const kernel = cpuUs(server.pid, true) - edge.kernel;
+        const cpu = serverCpuUs(server.pid) - edge.cpu;
+        const kernel = serverCpuUs(server.pid, true) - edge.kernel;
         const back = backingCpu();
         const messages = m.step.acked ?? 0;
         const cpuStats = {
@@ -311,11 +339,11 @@ async function measure(kind, scenarios) {
           kernelPerMessageUs: messages ? Math.round(kernel / messages) : null,
           withDatabaseUs: messages && backing.size ? Math.round((cpu + back) / messages) : null,
         };
-        const rss = rssMb(server.pid);
+        const rss = serverRssMb(server.pid);
         measured.set(`${m.scenario}:${m.rate}`, { cpu: cpuStats, rssMb: rss });
         progress(kind, m.scenario, m.rate, m.step, cpuStats, rss);
       } else if (m.event === 'mark') {
-        marks[m.name] = rssMb(server.pid);
+        marks[m.name] = serverRssMb(server.pid);
       }
     });
     for (const scenario of scenarios) {

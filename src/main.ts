@@ -1,10 +1,15 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigError } from './common/config/environment.js';
 import { Lifecycle } from './common/lifecycle/lifecycle.js';
+import { runPrimary, WORKER_READY } from './workers.js';
+
+const banner = (base: string): string =>
+  `Relay is up: ${base}\n  Swagger UI: ${base}/docs\n  OpenAPI JSON: ${base}/docs-json`;
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -17,17 +22,29 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  if (cluster.isPrimary && config.workers > 1) return runPrimary(config, banner);
   const app = await createApp(config, { interactive: Boolean(process.stdout.isTTY) });
   const logger = app.get(Logger);
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void shutdown(app, config, logger, signal));
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void shutdown(app, config, logger, signal);
+    });
+  }
+  if (cluster.isWorker) {
+    // The primary owns the port and hands this worker its connections (see workers.ts).
+    logger.log(`Relay worker ${cluster.worker?.id} serving`);
+    process.send?.({ type: WORKER_READY });
+    return;
   }
   await app.listen(config.port, config.host ?? '0.0.0.0');
   const shown = config.host && config.host !== '0.0.0.0' && config.host !== '::' ? config.host : 'localhost';
   const base = `http://${shown}:${config.port}`;
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite under ${config.dataDir}`;
   logger.log(`Relay listening on ${base} (database: ${where})`);
-  console.log(`Relay is up: ${base}\n  Swagger UI: ${base}/docs\n  OpenAPI JSON: ${base}/docs-json`);
+  console.log(banner(base));
 }
 
 /**
@@ -43,18 +60,18 @@ async function shutdown(
 ): Promise<void> {
   const started = Date.now();
   app.get(Lifecycle).beginDrain();
-  logger.log({ signal, timeoutMs: config.shutdownTimeoutMs }, 'Draining');
+  logger.log(`Draining (${signal}; at most ${config.shutdownTimeoutMs} ms)`);
   const deadline = setTimeout(() => {
-    logger.error({ afterMs: Date.now() - started }, 'Shutdown timed out; exiting');
+    logger.error(`Shutdown timed out after ${Date.now() - started} ms; exiting`);
     process.exit(1);
   }, config.shutdownTimeoutMs);
   deadline.unref();
   try {
     await app.close();
-    logger.log({ afterMs: Date.now() - started }, 'Stopped');
+    logger.log(`Stopped after ${Date.now() - started} ms`);
     process.exit(0);
   } catch (error) {
-    logger.error({ err: error, afterMs: Date.now() - started }, 'Shutdown failed');
+    logger.error(`Shutdown failed after ${Date.now() - started} ms: ${String(error)}`);
     process.exit(1);
   }
 }

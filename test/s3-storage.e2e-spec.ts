@@ -32,7 +32,7 @@ describe('S3 storage', () => {
   });
   afterAll(async () => {
     await t?.close();
-    await s3?.close();
+    await s3?.close().catch(() => undefined);
     await releaseTestDatabase();
   });
 
@@ -148,6 +148,35 @@ describe('S3 storage', () => {
     expect(await s3.keys('releases/')).not.toContain(`releases/${res.body.id}`);
     await t.http.get(res.body.downloadUrl as string).expect(404);
   }, 60_000);
+
+  it('with the store away, uploads and downloads answer SERVICE_UNAVAILABLE; messaging goes on', async () => {
+    const [a, b] = [await registerUser(t), await registerUser(t)];
+    await befriend(t, a, b);
+    const kept = await t.http
+      .post('/api/v1/attachments')
+      .set(...bearer(a))
+      .attach('file', Buffer.from('kept'), 'kept.txt')
+      .expect(201);
+    await t.http
+      .post('/api/v1/messages')
+      .set(...bearer(a))
+      .send({ to: { type: 'user', id: b.id }, body: 'file', attachments: [{ id: kept.body.id }] })
+      .expect(201);
+    await s3.close();
+    const up = await t.http
+      .post('/api/v1/attachments')
+      .set(...bearer(a))
+      .attach('file', Buffer.from('later'), 'later.txt');
+    expect(up.status).toBe(503);
+    expect(up.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    const down = await t.http.get(`/api/v1/attachments/${kept.body.id}`).set(...bearer(b));
+    expect(down.status).toBe(503);
+    await t.http
+      .post('/api/v1/messages')
+      .set(...bearer(a))
+      .send({ to: { type: 'user', id: b.id }, body: 'still here' })
+      .expect(201);
+  });
 
   it('refuses to start with STORAGE_DRIVER=s3 and no bucket', async () => {
     await expect(startApp({ STORAGE_DRIVER: 's3', S3_BUCKET: '' })).rejects.toThrow('S3_BUCKET');

@@ -1,6 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
+import { setupWorker } from '@socket.io/sticky';
+import cluster from 'node:cluster';
 import type { Redis } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { originAllowed } from '../common/http/origins.js';
@@ -40,6 +42,9 @@ export class RelayIoAdapter extends IoAdapter {
       this.connections.push(pub, sub);
       server.adapter(createAdapter(pub, sub, { key: `${redis.prefix}socket.io` }));
     }
+    // A worker of WORKERS > 1: its connections come from the primary, which keeps each Socket.IO
+    // session on the worker that holds it.
+    if (cluster.isWorker) setupWorker(server);
     return server;
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { S3Settings } from '../storage/s3-file-store.js';
 import { ConfigError, type Environment, NodeEnv, parseEnvironment } from './environment.js';
@@ -43,6 +44,11 @@ export interface Limits {
 export class AppConfig {
   readonly env!: NodeEnv;
   readonly port!: number;
+  /**
+   * Processes serving the port (WORKERS): 1, N, or one per core (`auto`). More than one needs
+   * PostgreSQL and Redis, which they share as separate nodes would; `auto` without them is 1.
+   */
+  readonly workers!: number;
   readonly host: string | undefined;
   readonly trustProxy!: boolean;
   readonly databaseUrl: string | undefined;
@@ -132,6 +138,7 @@ export class AppConfig {
     const config: AppConfig = Object.assign(Object.create(AppConfig.prototype) as AppConfig, {
       env: e.NODE_ENV,
       port: e.PORT,
+      workers: workerCount(e),
       host: e.HOST,
       trustProxy: e.TRUST_PROXY,
       databaseUrl: e.DATABASE_URL,
@@ -277,11 +284,21 @@ function splitList(value: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+function workerCount(e: Environment): number {
+  if (e.WORKERS !== 'auto') return Number(e.WORKERS);
+  return e.DATABASE_URL && e.REDIS_URL ? availableParallelism() : 1;
+}
+
 /** Rules that involve more than one variable. */
 function crossCheck(e: Environment): string[] {
   const problems: string[] = [];
   if (e.NODE_ENV === NodeEnv.production && !e.JWT_SECRET) {
     problems.push('JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (e.WORKERS !== 'auto' && Number(e.WORKERS) > 1 && !(e.DATABASE_URL && e.REDIS_URL)) {
+    problems.push(
+      'WORKERS: more than one process needs DATABASE_URL and REDIS_URL (workers share them as nodes do; embedded PGlite serves one process)',
+    );
   }
   if (e.STORAGE_DRIVER === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE_DRIVER=s3');
   if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {

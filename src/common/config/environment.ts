@@ -86,6 +86,8 @@ export class Environment {
   @MaxLength(128)
   ADMIN_PASSWORD?: string;
 
+  @Matches(/^(auto|[1-9][0-9]{0,2})$/, { message: 'WORKERS must be auto or a number from 1 to 999' })
+  WORKERS = '1';
   @IsIn(['local', 's3']) STORAGE_DRIVER: 'local' | 's3' = 'local';
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -13,6 +13,7 @@ describe('isDependencyUnavailable', () => {
       withCode('ECONNREFUSED'),
       new Error('Connection terminated unexpectedly'),
       new Error('Connection is closed.'),
+      new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:9000'),
       Object.assign(new Error('query failed'), { driverError: withCode('57P01') }),
       new Error('outer', { cause: new Error('Connection terminated due to connection timeout') }),
     ])

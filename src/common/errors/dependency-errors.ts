@@ -28,8 +28,8 @@ const SOCKET_CODES = new Set([
 ]);
 
 /**
- * What node-postgres and ioredis say when their connection is gone; they raise plain Errors
- * without a code for these.
+ * What node-postgres and ioredis say when their connection is gone (they raise plain Errors
+ * without a code for these), and socket failures named in a wrapper's message.
  */
 const CONNECTION_LOST = [
   /^Connection terminated/,
@@ -39,6 +39,8 @@ const CONNECTION_LOST = [
   /^Connection is closed\.$/,
   /^Reached the max retries per request limit/,
   /^Stream isn't writeable/,
+  // Wrapped by a client library (the AWS SDK) that kept only the message.
+  /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|EPIPE)\b/,
 ];
 
 /**
