@@ -6,7 +6,7 @@ import { createApp } from './app.factory.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigError } from './common/config/environment.js';
 import { Lifecycle } from './common/lifecycle/lifecycle.js';
-import { runPrimary, WORKER_READY } from './workers.js';
+import { publicBase, runPrimary, WORKER_READY } from './workers.js';
 
 const banner = (base: string): string =>
   `Relay is up: ${base}\n  Swagger UI: ${base}/docs\n  OpenAPI JSON: ${base}/docs-json`;
@@ -40,8 +40,7 @@ async function bootstrap(): Promise<void> {
     return;
   }
   await app.listen(config.port, config.host ?? '0.0.0.0');
-  const shown = config.host && config.host !== '0.0.0.0' && config.host !== '::' ? config.host : 'localhost';
-  const base = `http://${shown}:${config.port}`;
+  const base = publicBase(config);
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite under ${config.dataDir}`;
   logger.log(`Relay listening on ${base} (database: ${where})`);
   console.log(banner(base));

@@ -5,6 +5,12 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import type { AppConfig } from './common/config/app-config.js';
 
+/** Where to tell people to open Relay (a wildcard listen address shown as localhost). */
+export function publicBase(config: AppConfig): string {
+  const host = config.host && config.host !== '0.0.0.0' && config.host !== '::' ? config.host : 'localhost';
+  return `http://${host}:${config.port}`;
+}
+
 /** What a worker tells the primary once it serves. */
 export const WORKER_READY = 'relay:worker-ready';
 
@@ -32,27 +38,6 @@ export async function runPrimary(config: AppConfig, banner: (base: string) => st
     fork();
   });
 
-  const ready = new Promise<void>((resolve) => {
-    let count = 0;
-    cluster.on('message', (worker, message: { type?: string }) => {
-      if (message?.type !== WORKER_READY) return;
-      Object.assign(worker, { clientsCount: 0 });
-      log.info({ worker: worker.process.pid }, 'Worker serving');
-      if (++count === config.workers) resolve();
-    });
-  });
-  for (let i = 0; i < config.workers; i++) fork();
-  await ready;
-  server.listen(config.port, config.host ?? '0.0.0.0');
-  await once(server, 'listening');
-
-  const shown = config.host && config.host !== '0.0.0.0' && config.host !== '::' ? config.host : 'localhost';
-  log.info(
-    { workers: config.workers },
-    `Relay listening on http://${shown}:${config.port} with ${config.workers} workers`,
-  );
-  console.log(banner(`http://${shown}:${config.port}`));
-
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
@@ -75,4 +60,22 @@ export async function runPrimary(config: AppConfig, banner: (base: string) => st
     process.exit(clean ? 0 : 1);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
+
+  const ready = new Promise<void>((resolve) => {
+    let count = 0;
+    cluster.on('message', (worker, message: { type?: string }) => {
+      if (message?.type !== WORKER_READY) return;
+      Object.assign(worker, { clientsCount: 0 });
+      log.info({ worker: worker.process.pid }, 'Worker serving');
+      if (++count === config.workers) resolve();
+    });
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  await ready;
+  server.listen(config.port, config.host ?? '0.0.0.0');
+  await once(server, 'listening');
+
+  const base = publicBase(config);
+  log.info({ workers: config.workers }, `Relay listening on ${base} with ${config.workers} workers`);
+  console.log(banner(base));
 }

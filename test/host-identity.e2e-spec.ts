@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { SignJWT, generateKeyPair } from 'jose';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { bearer, registerUser } from './support/factories.js';
+import { bearer, binaryBody, registerUser } from './support/factories.js';
 import { TestIdentityProvider } from './support/identity-provider.js';
 import { call, connect, socketPool, waitFor } from './support/sockets.js';
 
@@ -303,11 +303,7 @@ describe('living inside a host system', () => {
         .get(`/api/v1/friends/invites/${invite.body.code}/qr`)
         .set(...bearer(guest))
         .buffer(true)
-        .parse((res, cb) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => cb(null, Buffer.concat(chunks)));
-        })
+        .parse(binaryBody)
         .expect(200);
       expect(png.headers['content-type']).toBe('image/png');
       const image = PNG.sync.read(png.body as Buffer);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { befriend, bearer, registerUser, type TestUser } from './support/factories.js';
+import { befriend, bearer, binaryBody, registerUser, type TestUser } from './support/factories.js';
 import { call, record, settle, socketPool, until, waitFor } from './support/sockets.js';
 
 interface Msg {
@@ -419,11 +419,7 @@ describe('messaging: receipts, typing, presence, lists, history, attachments', (
       .get(up.body.url)
       .set(...bearer(b))
       .buffer(true)
-      .parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      })
+      .parse(binaryBody)
       .expect(200);
     expect(Buffer.compare(file.body as Buffer, PNG)).toBe(0);
     expect(file.headers['content-type']).toBe('image/png');

@@ -4,17 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttachmentsService } from '../src/messaging/attachments.service.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { adminAccount, befriend, bearer, login, registerUser } from './support/factories.js';
+import { adminAccount, befriend, bearer, binaryBody, login, registerUser } from './support/factories.js';
 import { LocalS3 } from './support/s3-server.js';
-
-const binary = (
-  res: { on: (e: string, cb: (c?: Buffer) => void) => void },
-  done: (e: null, b: Buffer) => void,
-) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c?: Buffer) => chunks.push(c!));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-};
 
 /**
  * STORAGE_DRIVER=s3 against a local S3-compatible server: attachments and release files go to the
@@ -59,7 +50,7 @@ describe('S3 storage', () => {
       .get(`/api/v1/attachments/${id}`)
       .set(...bearer(b))
       .buffer(true)
-      .parse(binary)
+      .parse(binaryBody)
       .expect(200);
     expect(Buffer.compare(whole.body as Buffer, bytes)).toBe(0);
     expect(whole.headers.etag).toBe(`"${up.body.sha256}"`);
@@ -71,7 +62,7 @@ describe('S3 storage', () => {
       .set(...bearer(b))
       .set('Range', 'bytes=100-199')
       .buffer(true)
-      .parse(binary)
+      .parse(binaryBody)
       .expect(206);
     expect(part.headers['content-range']).toBe(`bytes 100-199/${bytes.length}`);
     expect(Buffer.compare(part.body as Buffer, bytes.subarray(100, 200))).toBe(0);
@@ -80,7 +71,7 @@ describe('S3 storage', () => {
       .set(...bearer(b))
       .set('Range', 'bytes=-10')
       .buffer(true)
-      .parse(binary)
+      .parse(binaryBody)
       .expect(206);
     expect(Buffer.compare(tail.body as Buffer, bytes.subarray(bytes.length - 10))).toBe(0);
 
@@ -126,7 +117,7 @@ describe('S3 storage', () => {
     const down = await t.http
       .get(res.body.downloadUrl as string)
       .buffer(true)
-      .parse(binary)
+      .parse(binaryBody)
       .expect(200);
     expect(
       createHash('sha256')
@@ -137,7 +128,7 @@ describe('S3 storage', () => {
       .get(res.body.downloadUrl as string)
       .set('Range', `bytes=${bytes.length - 1000}-`)
       .buffer(true)
-      .parse(binary)
+      .parse(binaryBody)
       .expect(206);
     expect(Buffer.compare(resumed.body as Buffer, bytes.subarray(bytes.length - 1000))).toBe(0);
 

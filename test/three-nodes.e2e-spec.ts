@@ -4,7 +4,15 @@ import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { MIGRATIONS } from '../src/database/migrations/index.js';
 import { releaseTestDatabase } from './support/app.js';
-import { befriend, bearer, createGroup, login, registerUser, type TestUser } from './support/factories.js';
+import {
+  befriend,
+  bearer,
+  binaryBody,
+  createGroup,
+  login,
+  registerUser,
+  type TestUser,
+} from './support/factories.js';
 import { catchUpAndCheck, Chatter, Ledger } from './support/invariants.js';
 import { LocalS3 } from './support/s3-server.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
@@ -194,11 +202,7 @@ withServers('three nodes', () => {
       .get(`/api/v1/attachments/${up.body.id}`)
       .set(...bearer(b))
       .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      })
+      .parse(binaryBody)
       .expect(200);
     expect(Buffer.compare(down.body as Buffer, bytes)).toBe(0);
   });

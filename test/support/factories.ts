@@ -151,3 +151,16 @@ export function nestedValue(depth: number): unknown {
   for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
   return value;
 }
+
+/** A supertest parser that keeps a response body as raw bytes: `.buffer(true).parse(binaryBody)`. */
+export function binaryBody(
+  res: {
+    on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+    on(event: 'end', listener: () => void): unknown;
+  },
+  done: (error: Error | null, body: Buffer) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}

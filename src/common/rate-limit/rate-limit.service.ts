@@ -34,9 +34,10 @@ interface Counted {
 }
 
 /**
- * Named token-bucket style limits, counted in Redis when configured (shared by every node)
- * and in memory otherwise, or while Redis is away (each node then counts alone). A refused call throws RATE_LIMITED with Retry-After; an accepted one
- * returns a refund that gives the point back to the bucket that took it.
+ * Named token-bucket style limits, counted in Redis when configured (shared by every node) and in
+ * memory otherwise, or while Redis is away (each node then counts alone). A refused call throws
+ * RATE_LIMITED with Retry-After; an accepted one returns a refund that gives the point back to the
+ * bucket that took it.
  */
 @Injectable()
 export class RateLimitService {
