@@ -10,7 +10,7 @@ import { catchUpAndCheck, Chatter, Ledger } from './support/invariants.js';
 import { PrivatePostgres } from './support/postgres-server.js';
 import { PrivateRedis } from './support/redis-server.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
-import { connect } from './support/sockets.js';
+import { connect, until as eventually } from './support/sockets.js';
 
 /**
  * Chaos runs with an invariant checker: clients chat through faults, and afterwards every
@@ -279,7 +279,7 @@ withServers('chaos: a node frozen (SIGSTOP) past its presence expiry, then resum
   });
 
   it(
-    'its users show offline while it is frozen and online once it runs again; its clients move to the other node; nothing acked is lost or duplicated',
+    'its users show (and are announced) offline while it is frozen and online once it runs again; its clients move to the other node; nothing acked is lost or duplicated',
     async () => {
       const ttl = 3000;
       const shared = { REDIS_PREFIX: `relay-chaos:${randomUUID()}:`, PRESENCE_TTL_MS: String(ttl) };
@@ -289,6 +289,11 @@ withServers('chaos: a node frozen (SIGSTOP) past its presence expiry, then resum
       const [watched, watcher, outsider] = await Promise.all([1, 2, 3].map(() => registerUser(running)));
       await befriend(running, watched!, watcher!);
       const idle = await connect(frozen, watched!.accessToken);
+      const watching = await connect(running, watcher!.accessToken);
+      const told: boolean[] = [];
+      watching.on('presence', (p: { userId: string; online: boolean }) => {
+        if (p.userId === watched!.id) told.push(p.online);
+      });
       const watchedOnline = async (): Promise<boolean> => {
         const res = await running.http
           .get('/api/v1/connections')
@@ -313,11 +318,14 @@ withServers('chaos: a node frozen (SIGSTOP) past its presence expiry, then resum
       const ackedBeforeFreeze = ledger.ackedCount;
       await sleep(ttl + 1000);
       const onlineWhileFrozen = await watchedOnline();
+      await eventually(() => told.includes(false), 3000, 'friends told of the frozen node’s user');
       // Past the clients' ack timeout too: they give up on the frozen node and retry elsewhere.
       await sleep(3000);
       frozen.process.kill('SIGCONT');
       await sleep(ttl / 3 + 1000);
       const onlineAfterResume = await watchedOnline();
+      await eventually(() => told.at(-1) === true, 3000, 'friends told the user is back');
+      watching.close();
       await chatting;
 
       const { violations, stored } = await catchUpAndCheck(

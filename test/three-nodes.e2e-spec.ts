@@ -260,6 +260,13 @@ withServers('three nodes', () => {
     await befriend(nodes[0]!, watcher, gone);
     const doomed = nodes[1]!;
     await on(doomed, gone);
+    const watching = await on(nodes[0]!, watcher);
+    const told = waitFor<{ userId: string; online: boolean; lastSeenAt: string | null }>(
+      watching,
+      'presence',
+      (p) => p.userId === gone.id && !p.online,
+      PRESENCE_TTL_MS * 4,
+    );
     const onlineOf = async () =>
       (
         (
@@ -286,6 +293,9 @@ withServers('three nodes', () => {
     alive = alive.filter((n) => n !== doomed);
     await until(async () => !(await onlineOf()), PRESENCE_TTL_MS + 2000, 'offline after the kill');
     const offlineAfterMs = Date.now() - killedAt;
+    // Friends are told too (by a surviving node), with when the user was last seen.
+    expect((await told).lastSeenAt).not.toBeNull();
+    const toldAfterMs = Date.now() - killedAt;
     await chatting;
     nodes[1] = await startServerProcess(shared);
 
@@ -297,9 +307,10 @@ withServers('three nodes', () => {
       outsider,
     );
     console.info(
-      `kill -9 of one of three: offline after ${offlineAfterMs} ms; ${ledger.ackedCount} acked, ${stored} stored, ${violations.length} violations`,
+      `kill -9 of one of three: offline after ${offlineAfterMs} ms, friends told after ${toldAfterMs} ms; ${ledger.ackedCount} acked, ${stored} stored, ${violations.length} violations`,
     );
     expect(offlineAfterMs).toBeLessThanOrEqual(PRESENCE_TTL_MS + 1000);
+    expect(toldAfterMs).toBeLessThanOrEqual((PRESENCE_TTL_MS * 4) / 3 + 1500);
     expect(violations).toEqual([]);
     expect(stored).toBe(ledger.ackedCount);
   }, 120_000);

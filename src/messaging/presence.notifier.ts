@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import type { RelaySocket } from '../realtime/server-events.js';
@@ -13,7 +13,7 @@ import { PresenceService } from './presence.service.js';
  * gone, with lastSeenAt), and tells two users each other's presence when they become friends.
  */
 @Injectable()
-export class PresenceNotifier {
+export class PresenceNotifier implements OnModuleInit {
   private readonly logger = new Logger(PresenceNotifier.name);
   /** Disconnect bookkeeping still running; shutdown waits for it before Redis and the database close. */
   private readonly pending = new Set<Promise<void>>();
@@ -24,6 +24,20 @@ export class PresenceNotifier {
     private readonly users: UsersService,
     private readonly emitter: SocketEmitter,
   ) {}
+
+  /** Users whose node died (or came back from the dead): their friends hear it too. */
+  onModuleInit(): void {
+    this.presence.onChange((userIds, online) => {
+      for (const userId of userIds) {
+        const work = (online ? Promise.resolve(new Date()) : this.users.touchLastSeen(userId))
+          .then((lastSeenAt) => this.announce(userId, online, lastSeenAt))
+          .catch((error: unknown) =>
+            this.logger.warn({ err: loggable(error) }, 'presence update for a node’s users failed'),
+          );
+        void work;
+      }
+    });
+  }
 
   async connected(socket: RelaySocket): Promise<void> {
     const auth = socket.data.auth;

@@ -1,4 +1,5 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../common/config/app-config.js';
 import { RedisService } from '../common/redis/redis.service.js';
 
@@ -15,6 +16,9 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   /** Sockets reserved as their user's first live socket, until they connect. */
   private readonly firstSockets = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  /** This node in the registry of nodes (Redis), so that others can tell when it is gone. */
+  private readonly nodeId = randomUUID();
+  private readonly changeHandlers: ((userIds: string[], online: boolean) => void)[] = [];
   /**
    * How long a Redis entry lives without its node refreshing it (PRESENCE_TTL_MS): a crashed or
    * frozen node's sockets expire; a live node refreshes three times per lifetime.
@@ -30,7 +34,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     if (!this.redis.client) return;
-    this.timer = setInterval(() => void this.refresh(), this.ttlMs / 3);
+    this.timer = setInterval(() => void this.refresh().then(() => this.reapDeadNodes()), this.ttlMs / 3);
     this.timer.unref();
     // Redis back (perhaps empty): this node's sockets are online again at once.
     this.redis.onReconnect(() => void this.refresh());
@@ -38,6 +42,16 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * Calls `handler` with users whose presence changed without a socket of theirs connecting or
+   * disconnecting: offline when the node that held their sockets died (seen by a surviving node
+   * within PRESENCE_TTL_MS and a third), online again when a node that was taken for dead runs
+   * again.
+   */
+  onChange(handler: (userIds: string[], online: boolean) => void): void {
+    this.changeHandlers.push(handler);
   }
 
   /**
@@ -60,6 +74,9 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
         .zadd(key, now + this.ttlMs, member)
         .zcard(key)
         .pexpire(key, this.ttlMs)
+        .zadd(this.nodesKey(), now + this.ttlMs, this.nodeId)
+        .sadd(this.nodeUsersKey(this.nodeId), userId)
+        .pexpire(this.nodeUsersKey(this.nodeId), this.ttlMs * 3)
         .exec();
       count = Number(result?.[2]?.[1]);
       if (count > max) {
@@ -90,11 +107,9 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     const client = this.redis.available;
     if (!client) return !this.local.has(userId);
     const key = this.key(userId);
-    const result = await client
-      .multi()
-      .zrem(key, entry(socketId, sessionId))
-      .zcount(key, Date.now(), '+inf')
-      .exec();
+    const multi = client.multi().zrem(key, entry(socketId, sessionId)).zcount(key, Date.now(), '+inf');
+    if (!this.local.has(userId)) multi.srem(this.nodeUsersKey(this.nodeId), userId);
+    const result = await multi.exec();
     return Number(result?.[1]?.[1]) === 0;
   }
 
@@ -173,15 +188,65 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
 
   private async refresh(): Promise<void> {
     const client = this.redis.available;
-    if (!client || this.local.size === 0) return;
+    if (!client) return;
     const expires = Date.now() + this.ttlMs;
-    const pipeline = client.pipeline();
+    const pipeline = client.pipeline().zadd(this.nodesKey(), expires, this.nodeId);
+    const users = [...this.local.keys()];
     for (const [userId, sockets] of this.local) {
       for (const [socketId, sessionId] of sockets)
         pipeline.zadd(this.key(userId), expires, entry(socketId, sessionId));
       pipeline.pexpire(this.key(userId), this.ttlMs);
     }
-    await pipeline.exec().catch(() => undefined);
+    if (users.length > 0)
+      pipeline
+        .sadd(this.nodeUsersKey(this.nodeId), ...users)
+        .pexpire(this.nodeUsersKey(this.nodeId), this.ttlMs * 3);
+    const results = await pipeline.exec().catch(() => null);
+    // This node was absent from the registry (taken for dead while it was frozen, or Redis came
+    // back empty): its users may have been announced offline.
+    if (results && Number(results[0]?.[1]) === 1 && users.length > 0) this.changed(users, true);
+  }
+
+  /**
+   * Nodes whose registry entry expired (they stopped refreshing: killed, or frozen): one surviving
+   * node claims each, forgets it, and announces its users who have no live socket elsewhere.
+   */
+  private async reapDeadNodes(): Promise<void> {
+    const client = this.redis.available;
+    if (!client) return;
+    try {
+      const dead = await client.zrangebyscore(this.nodesKey(), 0, Date.now());
+      for (const nodeId of dead) {
+        if (nodeId === this.nodeId) continue;
+        const claimed = await client.set(
+          `${this.redis.prefix}presence:reap:${nodeId}`,
+          '1',
+          'PX',
+          this.ttlMs * 3,
+          'NX',
+        );
+        if (claimed !== 'OK') continue;
+        const users = await client.smembers(this.nodeUsersKey(nodeId));
+        await client.multi().zrem(this.nodesKey(), nodeId).del(this.nodeUsersKey(nodeId)).exec();
+        const online = await this.onlineOf(users);
+        const gone = users.filter((id) => !online.has(id));
+        if (gone.length > 0) this.changed(gone, false);
+      }
+    } catch {
+      // Redis went away meanwhile: the next round tries again.
+    }
+  }
+
+  private changed(userIds: string[], online: boolean): void {
+    for (const handler of this.changeHandlers) handler(userIds, online);
+  }
+
+  private nodesKey(): string {
+    return `${this.redis.prefix}presence-nodes`;
+  }
+
+  private nodeUsersKey(nodeId: string): string {
+    return `${this.redis.prefix}presence-node:${nodeId}`;
   }
 
   private key(userId: string): string {
