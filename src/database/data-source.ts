@@ -6,7 +6,7 @@ import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 import type { PgConnection } from './embedded-postgres.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-/** Arbitrary constant: the advisory lock that serialises migrations of nodes starting together. */
+/** Arbitrary constant: the advisory lock that serialises the start-up work of nodes starting together. */
 const MIGRATION_LOCK_ID = 7_231_904_118;
 
 export type DatabaseTarget = { url: string } | PgConnection;
@@ -45,21 +45,26 @@ export function dataSourceOptions(
 }
 
 /**
- * Applies pending migrations. On a PostgreSQL server, nodes booting together wait for each other on
- * an advisory lock (held on a connection of its own); embedded PGlite has a single owner.
+ * Runs `work` while holding the start-up lock: on a PostgreSQL server, nodes booting together wait
+ * for each other on an advisory lock (held on a connection of its own, so that `work` may use the
+ * whole pool); embedded PGlite has a single owner.
  */
-export async function migrate(dataSource: DataSource): Promise<void> {
+export async function underStartupLock<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
   const options = dataSource.options as PostgresDataSourceOptions;
-  if (!options.url) {
-    await dataSource.runMigrations({ transaction: 'each' });
-    return;
-  }
+  if (!options.url) return work();
   const lock = new pg.Client({ connectionString: options.url });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-    await dataSource.runMigrations({ transaction: 'each' });
+    return await work();
   } finally {
     await lock.end();
   }
+}
+
+/** Applies pending migrations, one node at a time. */
+export async function migrate(dataSource: DataSource): Promise<void> {
+  await underStartupLock(dataSource, () =>
+    dataSource.runMigrations({ transaction: 'each' }).then(() => undefined),
+  );
 }

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
+import { underStartupLock } from '../database/data-source.js';
 import { type Db, queryRows } from '../database/sql.js';
 
 /** The queues of notifications: deciding a window, and delivering to one push target or the webhook. */
@@ -106,10 +107,13 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
       deleteAfterDays: 1,
     });
     boss.on('error', (error: Error) => this.logger.warn(`job queue: ${error.message}`));
-    await boss.start();
-    for (const name of QUEUES) {
-      await boss.createQueue(name, { name, policy: name === 'notify' ? 'short' : 'standard' });
-    }
+    // pg-boss creates its schema on first start; nodes starting together must not race to it.
+    await underStartupLock(this.db, async () => {
+      await boss.start();
+      for (const name of QUEUES) {
+        await boss.createQueue(name, { name, policy: name === 'notify' ? 'short' : 'standard' });
+      }
+    });
     this.boss = boss;
   }
 
