@@ -29,12 +29,11 @@ export class PresenceNotifier implements OnModuleInit {
   onModuleInit(): void {
     this.presence.onChange((userIds, online) => {
       for (const userId of userIds) {
-        const work = (online ? Promise.resolve(new Date()) : this.users.touchLastSeen(userId))
+        void (online ? Promise.resolve(new Date()) : this.users.touchLastSeen(userId))
           .then((lastSeenAt) => this.announce(userId, online, lastSeenAt))
           .catch((error: unknown) =>
             this.logger.warn({ err: loggable(error) }, 'presence update for a node’s users failed'),
           );
-        void work;
       }
     });
   }
