@@ -12,6 +12,7 @@ import { ConversationLeftEvent } from './events/conversation-left.event.js';
 import { MessageChangedEvent } from './events/message-changed.event.js';
 import { MessageCreatedEvent } from './events/message-created.event.js';
 import { ReceiptEvent } from './events/receipt.event.js';
+import type { Message } from './message.entity.js';
 import { MessageStore } from './message.store.js';
 
 /** What travels between nodes (in arrays): durable-message fan-out, in the order each node published it. */
@@ -127,21 +128,12 @@ export class DeliveryFanout implements OnModuleInit {
 
   /**
    * Messages whose announcement has not come (their node stalled or died between commit and
-   * publish, or the bus lost it), read back from the database for the members of now. The
-   * sender's own sockets get them too: which one sent is not known here.
+   * publish, or the bus lost it), read back from the database.
    */
   private async recover(conversationId: string, from: number, to: number): Promise<Map<number, () => void>> {
-    const [messages, memberIds] = await Promise.all([
-      this.store.range(conversationId, { afterSeq: from - 1, limit: to - from + 1 }),
-      this.conversations.memberIds(conversationId),
-    ]);
+    const messages = await this.store.range(conversationId, { afterSeq: from - 1, limit: to - from + 1 });
     this.logger.warn({ conversationId, from, to, found: messages.length }, 'missed announcements recovered');
-    return new Map(
-      messages.map((m) => [
-        m.seq,
-        () => this.emitter.toUsers(memberIds, 'message:new', MessageDto.from(m), { localOnly: true }),
-      ]),
-    );
+    return new Map((await this.readBack(messages)).map((d) => [d.seq, d.deliver]));
   }
 
   /**
@@ -155,15 +147,7 @@ export class DeliveryFanout implements OnModuleInit {
       const conversationIds = this.emitter.localConversationIds();
       const messages = await this.store.latestSince(conversationIds, since, CATCH_UP_PER_CONVERSATION);
       this.interruptedAt = null;
-      const audiences = new Map<string, string[]>();
-      for (const id of new Set(messages.map((m) => m.conversationId)))
-        audiences.set(id, await this.conversations.memberIds(id));
-      for (const m of messages) {
-        const view = MessageDto.from(m);
-        this.sequencer.push(m.conversationId, m.seq, () =>
-          this.emitter.toUsers(audiences.get(m.conversationId)!, 'message:new', view, { localOnly: true }),
-        );
-      }
+      for (const d of await this.readBack(messages)) this.sequencer.push(d.conversationId, d.seq, d.deliver);
       this.logger.log(
         { conversations: conversationIds.length, messages: messages.length },
         'caught up after a bus interruption',
@@ -174,6 +158,28 @@ export class DeliveryFanout implements OnModuleInit {
         'catching up after a bus interruption failed; clients will sync',
       );
     }
+  }
+
+  /**
+   * Deliveries of messages read back from the database, to their conversations' members of now
+   * (one member read per conversation). The sender's own sockets get them too: which one sent is
+   * not known here.
+   */
+  private async readBack(
+    messages: Message[],
+  ): Promise<{ conversationId: string; seq: number; deliver: () => void }[]> {
+    const ids = [...new Set(messages.map((m) => m.conversationId))];
+    const members = new Map(
+      await Promise.all(ids.map(async (id) => [id, await this.conversations.memberIds(id)] as const)),
+    );
+    return messages.map((m) => ({
+      conversationId: m.conversationId,
+      seq: m.seq,
+      deliver: () =>
+        this.emitter.toUsers(members.get(m.conversationId)!, 'message:new', MessageDto.from(m), {
+          localOnly: true,
+        }),
+    }));
   }
 
   /** Queues a delivery; everything queued in this turn of the event loop goes as one bus message. */
