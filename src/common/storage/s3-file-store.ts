@@ -11,7 +11,6 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import rangeParser from 'range-parser';
 import { AppError } from '../errors/app-error.js';
 import { downloadHeaders, FileStore, type StoredFileInfo } from './file-store.js';
 
@@ -65,14 +64,14 @@ export class S3FileStore extends FileStore {
   async send(res: Response, key: string, file: StoredFileInfo): Promise<void> {
     downloadHeaders(res, file);
     const req = res.req;
-    if (ifNoneMatch(req.headers['if-none-match'], file.etag)) {
+    // Express's own checks (the `fresh` and `range-parser` packages), against the ETag set above.
+    if (req.fresh) {
       res.status(304).end();
       return;
     }
     let range: { start: number; end: number } | null = null;
-    const header = req.headers.range;
-    if (header && !req.headers['if-range']) {
-      const parsed = rangeParser(file.size, header, { combine: true });
+    if (req.headers.range && !req.headers['if-range']) {
+      const parsed = req.range(file.size, { combine: true });
       if (parsed === -1) {
         res.removeHeader('Content-Disposition');
         res.setHeader('Content-Range', `bytes */${file.size}`);
@@ -80,7 +79,8 @@ export class S3FileStore extends FileStore {
         return;
       }
       // A malformed header is ignored (the whole file); several ranges are served whole too.
-      if (parsed !== -2 && parsed.type === 'bytes' && parsed.length === 1) range = parsed[0]!;
+      if (parsed !== undefined && parsed !== -2 && parsed.type === 'bytes' && parsed.length === 1)
+        range = parsed[0]!;
     }
     let body: Readable;
     try {
@@ -111,13 +111,4 @@ export class S3FileStore extends FileStore {
     }
     await pipeline(body, res).catch(() => undefined); // A client that goes away mid-download.
   }
-}
-
-/** Whether an If-None-Match header names this ETag (or `*`). */
-function ifNoneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === `"${etag}"`);
 }
