@@ -36,11 +36,14 @@ export async function createApp(
   // A draining node takes no new requests (but health and metrics): the client goes elsewhere.
   const lifecycle = app.get(Lifecycle);
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (!lifecycle.draining || ALWAYS_SERVED.has(req.path)) return next();
-    const error = AppError.unavailable('This node is shutting down; retry', 1000);
-    res.setHeader('Connection', 'close');
-    res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    res.status(error.status).json({ statusCode: error.status, ...error.toBody() });
+    if (ALWAYS_SERVED.has(req.path)) return next();
+    try {
+      lifecycle.refuseWhileDraining();
+      next();
+    } catch (refusal) {
+      res.setHeader('Connection', 'close');
+      next(refusal); // Answered by the exception filter, as every error is.
+    }
   });
   // Express's own JSON parser, so that its `verify` (which Nest reserves for rawBody) can refuse a
   // body nested too deep from its raw bytes, before JSON.parse does any work; it keeps the raw
