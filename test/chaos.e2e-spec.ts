@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
-import { befriend, bearer, createGroup, registerUser, type TestUser } from './support/factories.js';
+import {
+  befriend,
+  bearer,
+  createGroup,
+  friendOnline,
+  registerUser,
+  type TestUser,
+} from './support/factories.js';
 import { catchUpAndCheck, Chatter, Ledger } from './support/invariants.js';
 import { PrivatePostgres } from './support/postgres-server.js';
 import { PrivateRedis } from './support/redis-server.js';
@@ -294,15 +301,7 @@ withServers('chaos: a node frozen (SIGSTOP) past its presence expiry, then resum
       watching.on('presence', (p: { userId: string; online: boolean }) => {
         if (p.userId === watched!.id) told.push(p.online);
       });
-      const watchedOnline = async (): Promise<boolean> => {
-        const res = await running.http
-          .get('/api/v1/connections')
-          .set(...bearer(watcher!))
-          .expect(200);
-        return (res.body.items as { userId: string; online: boolean }[]).find(
-          (c) => c.userId === watched!.id,
-        )!.online;
-      };
+      const watchedOnline = () => friendOnline(running, watcher!, watched!);
       expect(await watchedOnline()).toBe(true);
 
       const room = (await createGroup(running, users[0]!, users.slice(1))).conversationId;

@@ -9,6 +9,7 @@ import {
   bearer,
   binaryBody,
   createGroup,
+  friendOnline,
   login,
   registerUser,
   type TestUser,
@@ -261,21 +262,7 @@ withServers('three nodes', () => {
     const doomed = nodes[1]!;
     await on(doomed, gone);
     const watching = await on(nodes[0]!, watcher);
-    const told = waitFor<{ userId: string; online: boolean; lastSeenAt: string | null }>(
-      watching,
-      'presence',
-      (p) => p.userId === gone.id && !p.online,
-      PRESENCE_TTL_MS * 4,
-    );
-    const onlineOf = async () =>
-      (
-        (
-          await nodes[0]!.http
-            .get('/api/v1/connections')
-            .set(...bearer(watcher))
-            .expect(200)
-        ).body.items as { userId: string; online: boolean }[]
-      ).find((c) => c.userId === gone.id)!.online;
+    const onlineOf = () => friendOnline(nodes[0]!, watcher, gone);
     expect(await onlineOf()).toBe(true);
 
     const users = await Promise.all(Array.from({ length: 4 }, (_, i) => registerUser(nodes[i % 3]!)));
@@ -288,6 +275,12 @@ withServers('three nodes', () => {
     const until_ = Date.now() + LOAD_MS;
     const chatting = Promise.all(chatters.map((c) => c.chat(until_)));
     await new Promise((r) => setTimeout(r, LOAD_MS / 3));
+    const told = waitFor<{ userId: string; online: boolean; lastSeenAt: string | null }>(
+      watching,
+      'presence',
+      (p) => p.userId === gone.id && !p.online,
+      PRESENCE_TTL_MS * 4,
+    );
     doomed.process.kill('SIGKILL');
     const killedAt = Date.now();
     alive = alive.filter((n) => n !== doomed);

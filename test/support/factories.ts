@@ -164,3 +164,17 @@ export function binaryBody(
   res.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.on('end', () => done(null, Buffer.concat(chunks)));
 }
+
+/** Whether `friend` is online as `viewer` sees it in their connections list. */
+export async function friendOnline(
+  t: Pick<TestApp, 'http'>,
+  viewer: TestUser,
+  friend: { id: string },
+): Promise<boolean> {
+  const res = await t.http
+    .get('/api/v1/connections')
+    .set(...bearer(viewer))
+    .expect(200);
+  return (res.body.items as { userId: string; online: boolean }[]).find((c) => c.userId === friend.id)!
+    .online;
+}
