@@ -154,14 +154,29 @@ export class ConversationAccess implements OnModuleInit {
     );
   }
 
-  /** DM_POLICY and blocks, checked on every direct send. */
+  /**
+   * DM_POLICY and blocks, checked on every direct send. A refusal read from the cache is confirmed
+   * with the database first: a friendship made on another node a moment ago (its invalidation
+   * still crossing Redis) must not be refused, and refusals are rare enough to pay for a read.
+   */
   async requireDirectPeer(userId: string, peerId: string): Promise<void> {
-    const relation = await this.relation(userId, peerId);
-    if (!relation.exists) throw AppError.notFound('User');
-    if (relation.blocked) throw AppError.forbidden('You cannot message this user');
-    if (this.config.dmPolicy === 'friends' && !relation.friends) {
-      throw AppError.forbidden('You can only message your friends');
+    const key = `${userId}>${peerId}`;
+    const wasCached = this.relations.has(key);
+    let refusal = this.refusal(await this.relation(userId, peerId));
+    if (refusal && wasCached) {
+      this.relations.delete(key);
+      refusal = this.refusal(await this.relation(userId, peerId));
     }
+    if (refusal) throw refusal;
+  }
+
+  private refusal(relation: Relation): AppError | null {
+    if (!relation.exists) return AppError.notFound('User');
+    if (relation.blocked) return AppError.forbidden('You cannot message this user');
+    if (this.config.dmPolicy === 'friends' && !relation.friends) {
+      return AppError.forbidden('You can only message your friends');
+    }
+    return null;
   }
 
   async isMember(conversationId: string, userId: string): Promise<boolean> {
