@@ -4,13 +4,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
 import { AppError } from './common/errors/app-error.js';
 import { createValidationPipe } from './common/errors/validation.js';
 import { Lifecycle } from './common/lifecycle/lifecycle.js';
 import { originAllowed } from './common/http/origins.js';
+import { httpLogger, PinoLoggerService } from './common/logging.js';
 import { jsonNestsDeeper, tooDeep } from './common/validation/input-shape.js';
 import { RelayIoAdapter } from './messaging/socket-io.adapter.js';
 
@@ -28,7 +28,10 @@ export async function createApp(
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(PinoLoggerService);
+  app.useLogger(logger);
+  // One line per request, every request (refusals and unknown paths included).
+  app.use(httpLogger(logger.pino));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   // Security headers on every response; Swagger UI's own files and inline styles stay allowed.

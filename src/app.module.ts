@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
 import { AppsModule } from './apps/apps.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -9,7 +8,7 @@ import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module.js';
-import { loggerParams } from './common/logging.js';
+import { LoggingModule } from './common/logging.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { StorageModule } from './common/storage/storage.module.js';
@@ -38,7 +37,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LifecycleModule,
-        LoggerModule.forRoot(loggerParams(config, options.interactive ?? false)),
+        LoggingModule.forRoot(options.interactive ?? false),
         EventEmitterModule.forRoot(),
         RedisModule,
         StorageModule,

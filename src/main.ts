@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import cluster from 'node:cluster';
-import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigError } from './common/config/environment.js';
 import { Lifecycle } from './common/lifecycle/lifecycle.js';
+import { PinoLoggerService } from './common/logging.js';
 import { publicBase, runPrimary, WORKER_READY } from './workers.js';
 
 const banner = (base: string): string =>
@@ -24,7 +24,7 @@ async function bootstrap(): Promise<void> {
   }
   if (cluster.isPrimary && config.workers > 1) return runPrimary(config, banner);
   const app = await createApp(config, { interactive: Boolean(process.stdout.isTTY) });
-  const logger = app.get(Logger);
+  const logger = app.get(PinoLoggerService);
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -54,7 +54,7 @@ async function bootstrap(): Promise<void> {
 async function shutdown(
   app: INestApplication,
   config: AppConfig,
-  logger: Logger,
+  logger: PinoLoggerService,
   signal: string,
 ): Promise<void> {
   const started = Date.now();

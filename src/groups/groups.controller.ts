@@ -17,7 +17,7 @@ import {
   GroupDto,
   GroupMemberPageDto,
   GroupPageDto,
-  InviteDto,
+  GroupInviteDto,
   PublicGroupsQueryDto,
   SetRoleDto,
   UpdateGroupDto,
@@ -164,7 +164,7 @@ export class GroupsController {
   async invite(
     @CurrentUser() auth: AuthUser,
     @UuidParam('id') id: string,
-    @Body() body: InviteDto,
+    @Body() body: GroupInviteDto,
   ): Promise<void> {
     await this.groups.invite(auth.userId, id, body.userId);
   }

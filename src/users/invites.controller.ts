@@ -32,7 +32,7 @@ export class CreateInviteDto {
   expiresInSeconds?: number;
 }
 
-export class InviteDto {
+export class FriendInviteDto {
   @ApiProperty() code!: string;
   @ApiProperty({ example: 'https://app.example.com/invite/Zx3…' }) url!: string;
   @ApiProperty() multiUse!: boolean;
@@ -53,13 +53,13 @@ export class InvitesController {
 
   @Post()
   @ApiOperation({ summary: 'Create a friend invite (a code and a link to share, also as a QR code)' })
-  @ApiCreatedResponse({ type: InviteDto })
+  @ApiCreatedResponse({ type: FriendInviteDto })
   @ApiErrors(400)
   async create(
     @CurrentUser() auth: AuthUser,
     @Body() body: CreateInviteDto,
     @Req() req: Request,
-  ): Promise<InviteDto> {
+  ): Promise<FriendInviteDto> {
     const { invite, url } = await this.invites.create(auth.userId, body, originOf(req));
     return { code: invite.code, url, multiUse: invite.multiUse, expiresAt: invite.expiresAt.toISOString() };
   }

@@ -8,7 +8,8 @@ import { Optional } from '../../common/validation/optional.js';
 export const PASSWORD_RULE =
   'password must be 8-128 characters with at least one letter and one digit or symbol';
 
-export class DeviceDto {
+/** The device a session is opened on (login and registration), not a registry entry. */
+export class LoginDeviceDto {
   @ApiProperty({ maxLength: 128, example: '5f0c3c1e-device' })
   @IsString()
   @MinLength(1)
@@ -42,12 +43,12 @@ export class RegisterDto extends UsernameFieldDto {
   @MaxLength(64)
   displayName?: string;
 
-  @ApiPropertyOptional({ type: DeviceDto })
+  @ApiPropertyOptional({ type: LoginDeviceDto })
   @Optional()
   @IsObject()
   @ValidateNested()
-  @Type(() => DeviceDto)
-  device?: DeviceDto;
+  @Type(() => LoginDeviceDto)
+  device?: LoginDeviceDto;
 }
 
 export class LoginDto {
@@ -63,12 +64,12 @@ export class LoginDto {
   @MaxLength(128)
   password!: string;
 
-  @ApiPropertyOptional({ type: DeviceDto })
+  @ApiPropertyOptional({ type: LoginDeviceDto })
   @Optional()
   @IsObject()
   @ValidateNested()
-  @Type(() => DeviceDto)
-  device?: DeviceDto;
+  @Type(() => LoginDeviceDto)
+  device?: LoginDeviceDto;
 }
 
 export class RefreshDto {

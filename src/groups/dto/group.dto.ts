@@ -141,7 +141,7 @@ export class SetRoleDto {
   role!: MemberRole;
 }
 
-export class InviteDto {
+export class GroupInviteDto {
   @ApiProperty({ format: 'uuid' })
   @IsUuid()
   userId!: string;
