@@ -1,11 +1,12 @@
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
+import { buildOpenApiDocument } from './contract/openapi.js';
 import { AppError } from './common/errors/app-error.js';
 import { createValidationPipe } from './common/errors/validation.js';
 import { Lifecycle } from './common/lifecycle/lifecycle.js';
@@ -71,20 +72,7 @@ export async function createApp(
     maxAge: 600,
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Relay')
-      .setDescription(
-        'Instant-messaging backend. Live traffic uses Socket.IO (events are listed in the README); ' +
-          'every failure answers {statusCode, code, message, details?}.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-App-Key' }, 'app-key')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Service-Key' }, 'service-key')
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.init();
   // Last in line: a path outside the API prefix that nothing serves gets the JSON error shape too

@@ -5,7 +5,6 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiProperty,
   ApiTags,
@@ -13,7 +12,7 @@ import {
 import type { Response } from 'express';
 import { type AuthUser, CurrentUser } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
-import { ApiErrors } from '../common/http/api-errors.js';
+import { ApiErrors, ApiFileDownload } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { AttachmentsService } from './attachments.service.js';
 
@@ -48,7 +47,7 @@ export class AttachmentsController {
     },
   })
   @ApiCreatedResponse({ type: AttachmentDto })
-  @ApiErrors(400, 413)
+  @ApiErrors(400, 413, 429)
   async upload(
     @CurrentUser() auth: AuthUser,
     @UploadedFile() file: Express.Multer.File | undefined,
@@ -65,7 +64,7 @@ export class AttachmentsController {
   @ApiOperation({
     summary: 'Download an attachment (its uploader, or members of conversations that reference it)',
   })
-  @ApiOkResponse({ description: 'The file (206 for a range; 304 when If-None-Match holds its ETag)' })
+  @ApiFileDownload('The file')
   @ApiErrors(400, 404)
   async download(
     @CurrentUser() auth: AuthUser,

@@ -29,7 +29,7 @@ import { rm } from 'node:fs/promises';
 import { AdminOnly, Public } from '../common/auth/auth-context.js';
 import { AppError } from '../common/errors/app-error.js';
 import { validatePayload } from '../common/errors/validation.js';
-import { ApiErrors } from '../common/http/api-errors.js';
+import { ApiErrors, ApiFileDownload } from '../common/http/api-errors.js';
 import { UuidParam } from '../common/http/uuid-param.js';
 import { DEFAULT_PAGE_SIZE } from '../common/pagination/cursor.js';
 import {
@@ -119,7 +119,7 @@ export class ReleasesController {
   @Public()
   @Get('releases/:id/download')
   @ApiOperation({ summary: 'Download a release file (ETag = sha256, Range supported); counts downloads' })
-  @ApiOkResponse({ description: 'The file (206 for a range)' })
+  @ApiFileDownload('The release file')
   @ApiErrors(400, 404)
   async download(@UuidParam('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const release = await this.releases.get(id);

@@ -29,6 +29,7 @@ export class BlocksController {
       'Ends any friendship and pending friend request between the two; stops direct messages both ways. 200 when already blocked.',
   })
   @ApiCreatedResponse({ type: BlockCreatedDto })
+  @ApiOkResponse({ type: BlockCreatedDto, description: 'Already blocked' })
   @ApiErrors(400, 404)
   async block(
     @CurrentUser() auth: AuthUser,

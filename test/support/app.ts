@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig } from '../../src/common/config/app-config.js';
 import { provisionDatabase, type TestDatabase } from './database.js';
+import { ResponseContract } from './openapi-responses.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -63,7 +63,9 @@ export async function startApp(overrides: Env = {}, port = 0): Promise<TestApp> 
   await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
-  return { url, config, app, http: request(url), close: () => app.close() };
+  // Every response the tests receive is checked against the OpenAPI document.
+  const http = (await ResponseContract.of(url)).agent(url);
+  return { url, config, app, http, close: () => app.close() };
 }
 
 /** Drops the file's database; call from afterAll after closing apps. */

@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import request from 'supertest';
+import { ResponseContract } from './openapi-responses.js';
 import { baseEnv, type Env, type TestApp } from './app.js';
 import { freePort } from './ports.js';
 
@@ -73,7 +73,7 @@ export async function startServerProcess(
   }
   return {
     url,
-    http: request(url),
+    http: (await ResponseContract.of(url)).agent(url),
     process: child,
     output,
     exited,

@@ -28,3 +28,20 @@ export const ApiErrors = (...statuses: (keyof typeof DESCRIPTIONS)[]): MethodDec
       ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto }),
     ),
   );
+
+/** Documents a file download: the bytes, a range of them, not modified, or an unsatisfiable range. */
+export const ApiFileDownload = (summary: string): MethodDecorator =>
+  applyDecorators(
+    ApiResponse({
+      status: 200,
+      description: `${summary} (ETag; Content-Disposition with the file name)`,
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    }),
+    ApiResponse({
+      status: 206,
+      description: 'The requested range (Content-Range)',
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    }),
+    ApiResponse({ status: 304, description: 'If-None-Match holds the current ETag' }),
+    ApiResponse({ status: 416, description: 'The range cannot be satisfied (Content-Range: bytes */size)' }),
+  );
