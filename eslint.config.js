@@ -32,4 +32,8 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['web/**'],
+    languageOptions: { globals: { ...globals.browser, AsyncApiStandalone: 'readonly' } },
+  },
 );

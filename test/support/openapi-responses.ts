@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
+import { toJsonSchema } from '../../src/contract/json-schema.js';
 
 const DOCUMENT_ID = 'https://relay.invalid/openapi.json';
 
@@ -22,8 +23,9 @@ interface Route {
 
 /**
  * Every response a test receives is checked against the OpenAPI document the server serves: the
- * status must be documented for the route, and a JSON body must match its documented schema, with
- * no field the schema does not name (objects are closed for the check). A route the document does
+ * status must be documented for the route, and a JSON body must match its documented schema (read
+ * as client generators read it, see `toJsonSchema`), with no field the schema does not name
+ * (objects are closed for the check). A route the document does
  * not know is a failure too. Violations fail the request's test.
  */
 export class ResponseContract {
@@ -32,7 +34,7 @@ export class ResponseContract {
   private readonly validators = new Map<object, ValidateFunction>();
 
   constructor(document: Document) {
-    const closed = asJsonSchema(structuredClone(document));
+    const closed = closeObjects(toJsonSchema(document));
     this.ajv = new Ajv({ strict: false, allErrors: true });
     addFormats.default(this.ajv);
     this.ajv.addSchema({ $id: DOCUMENT_ID, components: closed.components ?? {} });
@@ -113,28 +115,20 @@ function rebase(schema: object): object {
   return JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/', `"$ref":"${DOCUMENT_ID}#/`)) as object;
 }
 
-/**
- * OpenAPI 3.0 schemas as JSON Schema, read as client generators read them: `nullable: true` admits
- * null whatever else the schema says (also beside `allOf`, `$ref` or `enum`), and objects with
- * named properties admit no others (a field the document does not name is a difference).
- */
-function asJsonSchema<T>(node: T): T {
-  if (Array.isArray(node)) return node.map(asJsonSchema) as T;
-  if (!node || typeof node !== 'object') return node;
-  const record = Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [
-      key,
-      key === 'properties' && value && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, asJsonSchema(schema)]))
-        : asJsonSchema(value),
-    ]),
-  ) as Record<string, unknown>;
-  if (record.properties && typeof record.properties === 'object' && !('additionalProperties' in record)) {
-    record.additionalProperties = false;
+/** Objects with named properties admit no others: a field the document does not name is a difference. */
+function closeObjects<T>(node: T): T {
+  if (Array.isArray(node)) node.forEach(closeObjects);
+  else if (node && typeof node === 'object') {
+    const record = node as Record<string, unknown>;
+    if (record.properties && typeof record.properties === 'object' && !('additionalProperties' in record)) {
+      record.additionalProperties = false;
+    }
+    for (const [key, value] of Object.entries(record)) {
+      // Under `properties` the keys are field names, each holding a schema.
+      if (key === 'properties' && value && typeof value === 'object')
+        Object.values(value).forEach(closeObjects);
+      else closeObjects(value);
+    }
   }
-  if (record.nullable === true) {
-    const { nullable: _nullable, description, ...rest } = record;
-    return { description, anyOf: [rest, { type: 'null' }] } as T;
-  }
-  return record as T;
+  return node;
 }
