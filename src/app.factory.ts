@@ -1,12 +1,11 @@
-import { RequestMethod } from '@nestjs/common';
+import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
-import { buildOpenApiDocument } from './contract/openapi.js';
+import { setupDocs } from './contract/docs.js';
 import { AppError } from './common/errors/app-error.js';
 import { createValidationPipe } from './common/errors/validation.js';
 import { Lifecycle } from './common/lifecycle/lifecycle.js';
@@ -19,6 +18,13 @@ export const API_PREFIX = 'api/v1';
 const JSON_BODY_LIMIT = '256kb';
 /** Served while draining too: the load balancer and the scraper need them to the end. */
 const ALWAYS_SERVED = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** `/api/v1` before every route but health, metrics and the invite page (also for the documents). */
+export function applyGlobalPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['healthz', 'readyz', 'metrics', { path: 'invite/:code', method: RequestMethod.GET }],
+  });
+}
 
 /** Builds the whole application (HTTP, docs, validation, errors) without listening. */
 export async function createApp(
@@ -61,9 +67,7 @@ export async function createApp(
       },
     }),
   );
-  app.setGlobalPrefix(API_PREFIX, {
-    exclude: ['healthz', 'readyz', 'metrics', { path: 'invite/:code', method: RequestMethod.GET }],
-  });
+  applyGlobalPrefix(app);
   app.useGlobalPipes(createValidationPipe());
   app.useWebSocketAdapter(new RelayIoAdapter(app));
   app.enableCors({
@@ -72,8 +76,7 @@ export async function createApp(
     maxAge: 600,
   });
 
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  setupDocs(app);
   await app.init();
   // Last in line: a path outside the API prefix that nothing serves gets the JSON error shape too
   // (not Express's HTML page).

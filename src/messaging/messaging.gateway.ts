@@ -114,14 +114,10 @@ export class MessagingGateway
       return {};
     });
     this.router.handle('typing', (socket, payload) => this.typing(socket, payload));
-    this.router.handle(
-      'sync',
-      async (socket, payload): Promise<SyncResultDto> => {
-        const dto = await validatePayload(SyncDto, payload ?? {});
-        return this.history.syncFor(socket.data.auth.userId, dto);
-      },
-      { expensive: true },
-    );
+    this.router.handle('sync', async (socket, payload): Promise<SyncResultDto> => {
+      const dto = await validatePayload(SyncDto, payload ?? {});
+      return this.history.syncFor(socket.data.auth.userId, dto);
+    });
     this.router.handle('auth:refresh', async (socket, payload) => {
       const dto = await validatePayload(AuthRefreshDto, payload);
       return this.lifetime.refresh(socket, dto.token);
@@ -145,7 +141,7 @@ export class MessagingGateway
     return sent.message;
   }
 
-  private async typing(socket: RelaySocket, payload: unknown): Promise<object> {
+  private async typing(socket: RelaySocket, payload: unknown): Promise<Record<string, never>> {
     const dto = await validatePayload(TypingDto, payload);
     const { userId } = socket.data.auth;
     const [, blocked] = await Promise.all([

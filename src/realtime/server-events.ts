@@ -1,30 +1,9 @@
 import type { DefaultEventsMap, Server, Socket } from 'socket.io';
 import type { AuthUser } from '../common/auth/auth-context.js';
-import type { ConversationDto } from '../messaging/dto/conversation.dto.js';
-import type { MessageDto } from '../messaging/dto/message.dto.js';
-import type { ReleaseDto } from '../updates/dto/updates.dto.js';
+import type { ServerEventMap } from '../contract/socket-contract.js';
 
-/** Every event the server sends, with its payload: the only events any gateway may emit. */
-export interface ServerEvents {
-  'message:new': (message: MessageDto) => void;
-  'message:updated': (message: MessageDto) => void;
-  'message:deleted': (message: MessageDto) => void;
-  receipt: (receipt: {
-    conversationId: string;
-    userId: string;
-    deliveredSeq?: number;
-    readSeq?: number;
-  }) => void;
-  typing: (typing: { conversationId: string; userId: string; typing: boolean }) => void;
-  presence: (presence: { userId: string; online: boolean; lastSeenAt: string | null }) => void;
-  'conversation:joined': (conversation: ConversationDto) => void;
-  'conversation:left': (left: { conversationId: string }) => void;
-  'session:revoked': (revoked: { sessionId: string }) => void;
-  'session:expiring': (notice: { expiresAt: string }) => void;
-  'session:expired': (notice: { expiresAt: string }) => void;
-  'server:shutdown': (notice: { reconnect: true; retryAfterMs: number }) => void;
-  'update:available': (release: ReleaseDto) => void;
-}
+/** Every event the server sends, with its payload: the only events any gateway may emit (from the contract). */
+export type ServerEvents = ServerEventMap;
 
 export type ServerEvent = keyof ServerEvents;
 export type PayloadOf<E extends ServerEvent> = Parameters<ServerEvents[E]>[0];

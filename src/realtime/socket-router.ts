@@ -1,12 +1,21 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { AppError } from '../common/errors/app-error.js';
 import { ack } from '../common/socket-ack.js';
+import {
+  CLIENT_EVENTS,
+  type ClientEventName,
+  type ClientEventSpec,
+  type ClientResult,
+} from '../contract/socket-contract.js';
 import { checkInputShape } from '../common/validation/input-shape.js';
 import type { RelaySocket } from './server-events.js';
 
 /** Handles one client event: validates the payload itself and returns what the ack carries. */
-export type SocketHandler = (socket: RelaySocket, payload: unknown) => Promise<unknown>;
+export type SocketHandler<E extends ClientEventName = ClientEventName> = (
+  socket: RelaySocket,
+  payload: unknown,
+) => Promise<ClientResult<E>>;
 
 /**
  * Client events to their handlers, bound on every socket as it connects. A handler's result
@@ -17,23 +26,29 @@ export type SocketHandler = (socket: RelaySocket, payload: unknown) => Promise<u
  * VALIDATION_FAILED when the client asked for an ack.
  */
 @WebSocketGateway()
-export class SocketRouter implements OnGatewayConnection<RelaySocket> {
+export class SocketRouter implements OnGatewayConnection<RelaySocket>, OnApplicationBootstrap {
   private readonly logger = new Logger('SocketEvents');
-  private readonly handlers = new Map<string, SocketHandler>();
-  private readonly expensive = new Set<string>();
+  private readonly handlers = new Map<string, (socket: RelaySocket, payload: unknown) => Promise<unknown>>();
 
   /**
-   * Registers the handler of a client event (each event has exactly one). An `expensive` event (a
-   * read that may return much, like `sync`) counts against its own budget.
+   * Registers the handler of a client event of the contract (each has exactly one), which must
+   * answer what the contract says its ack carries.
    */
-  handle(event: string, handler: SocketHandler, options: { expensive?: boolean } = {}): void {
+  handle<E extends ClientEventName>(event: E, handler: SocketHandler<E>): void {
     if (this.handlers.has(event)) throw new Error(`Socket event ${event} has two handlers`);
     this.handlers.set(event, handler);
-    if (options.expensive) this.expensive.add(event);
   }
 
+  /** Every event of the contract has its handler, or Relay does not start. */
+  onApplicationBootstrap(): void {
+    const missing = Object.keys(CLIENT_EVENTS).filter((event) => !this.handlers.has(event));
+    if (missing.length > 0) throw new Error(`Socket events without a handler: ${missing.join(', ')}`);
+  }
+
+  /** A read that may return much (like `sync`): it counts against its own budget. */
   isExpensive(event: string): boolean {
-    return this.expensive.has(event);
+    const spec: ClientEventSpec | undefined = (CLIENT_EVENTS as Record<string, ClientEventSpec>)[event];
+    return spec?.expensive === true;
   }
 
   /** Every client event with a handler (the socket contract, for documents and tests). */

@@ -116,7 +116,7 @@ function rebase(schema: object): object {
 }
 
 /** Objects with named properties admit no others: a field the document does not name is a difference. */
-function closeObjects<T>(node: T): T {
+export function closeObjects<T>(node: T): T {
   if (Array.isArray(node)) node.forEach(closeObjects);
   else if (node && typeof node === 'object') {
     const record = node as Record<string, unknown>;

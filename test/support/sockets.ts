@@ -1,6 +1,15 @@
 import { afterEach } from '@jest/globals';
 import { io, type Socket } from 'socket.io-client';
 import type { TestApp } from './app.js';
+import { SocketContract } from './socket-contract.js';
+
+/** Server events that broke the socket contract; the test in which one arrived fails. */
+const contractViolations: string[] = [];
+afterEach(() => {
+  const found = contractViolations.splice(0);
+  if (found.length > 0) throw new Error(`AsyncAPI: ${[...new Set(found)].join('\n')}`);
+});
+const contractOf = new WeakMap<Socket, SocketContract>();
 
 export type Ack<T = unknown> =
   { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
@@ -10,12 +19,16 @@ export interface ConnectOptions {
   auth?: Record<string, unknown>;
 }
 
-/** A real socket.io-client connection; resolves once connected, rejects with the connect_error message. */
-export function connect(
+/**
+ * A real socket.io-client connection; resolves once connected, rejects with the connect_error
+ * message. Every event it receives and every ack is checked against the server's AsyncAPI document.
+ */
+export async function connect(
   t: Pick<TestApp, 'url'>,
   token: string | null,
   options: ConnectOptions = {},
 ): Promise<Socket> {
+  const contract = await SocketContract.of(t.url);
   const socket = io(t.url, {
     path: '/socket.io',
     transports: ['websocket'],
@@ -23,6 +36,11 @@ export function connect(
     reconnection: false,
     auth: options.auth ?? (token === null ? {} : { token }),
     extraHeaders: options.origin ? { Origin: options.origin } : {},
+  });
+  contractOf.set(socket, contract);
+  socket.onAny((event: string, payload: unknown) => {
+    const violation = contract.serverEvent(event, payload);
+    if (violation) contractViolations.push(violation);
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -48,7 +66,10 @@ export async function call<T = unknown>(
   payload?: unknown,
   timeoutMs = 10_000,
 ): Promise<Ack<T>> {
-  return (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
+  const answer = (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
+  const violation = contractOf.get(socket)?.ack(event, answer);
+  if (violation) throw new Error(`AsyncAPI: ${violation}`);
+  return answer;
 }
 
 /** Records every occurrence of an event on a socket. */

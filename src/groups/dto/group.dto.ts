@@ -148,11 +148,13 @@ export class GroupInviteDto {
 }
 
 export class GroupIdDto {
+  @ApiProperty({ format: 'uuid' })
   @IsUuid()
   groupId!: string;
 }
 
 export class TopicInviteDto extends GroupIdDto {
+  @ApiProperty({ format: 'uuid' })
   @IsUuid()
   userId!: string;
 }
