@@ -8,8 +8,14 @@ import { Lifecycle } from './common/lifecycle/lifecycle.js';
 import { PinoLoggerService } from './common/logging.js';
 import { publicBase, runPrimary, WORKER_READY } from './workers.js';
 
+/** The last thing start-up prints: where everything is. */
 const banner = (base: string): string =>
-  `Relay is up: ${base}\n  Swagger UI: ${base}/docs\n  OpenAPI JSON: ${base}/docs-json`;
+  [
+    `Relay is up: ${base}`,
+    `  Swagger UI: ${base}/docs (OpenAPI JSON: ${base}/docs-json)`,
+    `  Socket contract: ${base}/docs/events (AsyncAPI JSON: ${base}/docs/events.json)`,
+    `  Demo client: ${base}/demo`,
+  ].join('\n');
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;

@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { INestApplication } from '@nestjs/common';
 import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Response } from 'express';
+import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildAsyncApiDocument } from './asyncapi.js';
@@ -23,6 +24,17 @@ export function setupDocs(app: NestExpressApplication): void {
   http.get('/docs/events.json', (_req: unknown, res: Response) => {
     res.json(asyncapi);
   });
+  // AsyncAPI's renderer validates the document in the page with Ajv, which compiles its checks
+  // with `new Function`: this page (and only it) may evaluate scripts of its own origin.
+  http.use(
+    '/docs/events',
+    helmet.contentSecurityPolicy({
+      directives: {
+        ...helmet.contentSecurityPolicy.getDefaultDirectives(),
+        'script-src': ["'self'", "'unsafe-eval'"],
+      },
+    }),
+  );
   http.get('/docs/events', (_req: unknown, res: Response) => {
     res.sendFile('index.html', { root: `${WEB_ROOT}events` });
   });

@@ -10,7 +10,7 @@ import {
 } from '../../packages/client/src/index.js';
 
 type Conversation = Schemas['ConversationDto'];
-type Friend = Schemas['FriendDto'] & { online: boolean };
+type Friend = Schemas['FriendDto'];
 
 const STORE = 'relay-demo';
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -36,6 +36,8 @@ client.on('sync-state', persist);
 
 let me: Schemas['MeDto'] | null = null;
 const friends = new Map<string, Friend>();
+/** Who is online, from `presence` (which may come before the friendship shows in the list). */
+const online = new Set<string>();
 const conversations = new Map<string, Conversation>();
 const history = new Map<string, Message[]>();
 /** Other members' read marks: conversation → user → seq. */
@@ -89,8 +91,7 @@ async function start(): Promise<void> {
 
 async function loadFriends(): Promise<void> {
   const page = await unwrap(client.api.GET('/api/v1/friends', { params: { query: { limit: 100 } } }));
-  for (const friend of page.items)
-    friends.set(friend.id, { ...friend, online: friends.get(friend.id)?.online ?? false });
+  for (const friend of page.items) friends.set(friend.id, friend);
   renderFriends();
 }
 
@@ -127,7 +128,7 @@ function renderFriends(): void {
       li.className = 'friend';
       const check = Object.assign(document.createElement('input'), { type: 'checkbox', value: friend.id });
       const dot = Object.assign(document.createElement('span'), {
-        className: `dot${friend.online ? ' online' : ''}`,
+        className: `dot${online.has(friend.id) ? ' online' : ''}`,
       });
       const name = document.createElement('a');
       name.href = '#';
@@ -389,10 +390,11 @@ client.on('receipt', ({ conversationId, userId, readSeq }) => {
   marks.set(userId, Math.max(marks.get(userId) ?? 0, readSeq));
   if (conversationId === current?.conversationId) renderMessages();
 });
-client.on('presence', ({ userId, online }) => {
-  const friend = friends.get(userId);
-  if (friend) friend.online = online;
-  renderFriends();
+client.on('presence', (presence) => {
+  if (presence.online) online.add(presence.userId);
+  else online.delete(presence.userId);
+  if (friends.has(presence.userId)) renderFriends();
+  else void loadFriends(); // a new friend
 });
 client.on('connection', ({ connected }) => {
   $('connection').textContent = connected ? 'online' : 'offline';
