@@ -175,8 +175,9 @@ if (!runnable) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (
     expect(status).toMatch(
       /Notifications on|Notifications: .*(push service|Registration failed|AbortError)/i,
     );
-    const workers = await erin.page.evaluate(async () =>
-      (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope),
+    // A string: the test's own TypeScript has no DOM types.
+    const workers = await erin.page.evaluate<string[]>(
+      'navigator.serviceWorker.getRegistrations().then((all) => all.map((r) => r.scope))',
     );
     expect(workers).toEqual([`${t.url}/demo/`]);
   }, 60_000);
