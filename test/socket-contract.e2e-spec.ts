@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
+import { randomUUID } from 'node:crypto';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '../src/contract/socket-contract.js';
 import { SocketRouter } from '../src/realtime/socket-router.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
@@ -31,6 +32,12 @@ describe('the socket contract (AsyncAPI 3 at /docs/events.json)', () => {
     expect(
       operations.filter((o) => o.action() === 'receive').map((o) => o.messages().all()[0]!.name()),
     ).toEqual(Object.keys(CLIENT_EVENTS));
+    // One message per server event, and per client event its own and its ack's (an event name may go
+    // both ways with two shapes, like `typing`).
+    const serverCount = Object.keys(SERVER_EVENTS).length;
+    expect(parsed!.components().messages().all()).toHaveLength(
+      serverCount + 2 * Object.keys(CLIENT_EVENTS).length,
+    );
     // Every client event is answered by an ack (the operation's reply).
     expect(operations.filter((o) => o.action() === 'receive').every((o) => o.reply() !== undefined)).toBe(
       true,
@@ -43,6 +50,10 @@ describe('the socket contract (AsyncAPI 3 at /docs/events.json)', () => {
 
   it('the check the other tests run on every socket event and ack can fail', async () => {
     const contract = await SocketContract.of(t.url);
+    // `typing` both ways: the server's carries who types, the client's does not.
+    expect(
+      contract.serverEvent('typing', { conversationId: randomUUID(), userId: randomUUID(), typing: true }),
+    ).toBeNull();
     expect(contract.serverEvent('message:new', { id: 5 })).toMatch(/differs from the contract/);
     expect(
       contract.serverEvent('presence', { userId: 'x', online: true, lastSeenAt: null, extra: 1 }),

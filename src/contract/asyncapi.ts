@@ -30,11 +30,12 @@ export function buildAsyncApiDocument(openapi: OpenAPIObject): Record<string, un
   const channel = { $ref: `#/channels/${CHANNEL}` };
   const inChannel = (key: string) => ({ $ref: `#/channels/${CHANNEL}/messages/${key}` });
 
+  // Messages are keyed by direction: an event name may go both ways (`typing`) with two shapes.
   for (const [event, spec] of Object.entries(SERVER_EVENTS) as [string, ServerEventSpec][]) {
-    const key = keyOf(event);
+    const key = `server.${keyOf(event)}`;
     messages[key] = { name: event, title: event, summary: spec.summary, payload: schemaRef(spec.payload) };
     channelMessages[key] = { $ref: `#/components/messages/${key}` };
-    operations[`send.${key}`] = {
+    operations[`send.${keyOf(event)}`] = {
       action: 'send',
       channel,
       summary: spec.summary,
@@ -42,7 +43,7 @@ export function buildAsyncApiDocument(openapi: OpenAPIObject): Record<string, un
     };
   }
   for (const [event, spec] of Object.entries(CLIENT_EVENTS) as [string, ClientEventSpec][]) {
-    const key = keyOf(event);
+    const key = `client.${keyOf(event)}`;
     const ackKey = `${key}.ack`;
     messages[key] = { name: event, title: event, summary: spec.summary, payload: schemaRef(spec.payload) };
     messages[ackKey] = {
@@ -66,7 +67,7 @@ export function buildAsyncApiDocument(openapi: OpenAPIObject): Record<string, un
     };
     channelMessages[key] = { $ref: `#/components/messages/${key}` };
     channelMessages[ackKey] = { $ref: `#/components/messages/${ackKey}` };
-    operations[`receive.${key}`] = {
+    operations[`receive.${keyOf(event)}`] = {
       action: 'receive',
       channel,
       summary: spec.summary,

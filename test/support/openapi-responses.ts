@@ -1,9 +1,9 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import type { Response } from 'supertest';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { toJsonSchema } from '../../src/contract/json-schema.js';
+import { closeObjects, problems, SchemaCheck } from './schema-check.js';
 
 const DOCUMENT_ID = 'https://relay.invalid/openapi.json';
 
@@ -30,14 +30,12 @@ interface Route {
  */
 export class ResponseContract {
   private readonly routes: Route[];
-  private readonly ajv: Ajv;
+  private readonly schemas: SchemaCheck;
   private readonly validators = new Map<object, ValidateFunction>();
 
   constructor(document: Document) {
     const closed = closeObjects(toJsonSchema(document));
-    this.ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats.default(this.ajv);
-    this.ajv.addSchema({ $id: DOCUMENT_ID, components: closed.components ?? {} });
+    this.schemas = new SchemaCheck(DOCUMENT_ID, closed.components ?? {});
     this.routes = Object.entries(closed.paths).flatMap(([path, operations]) =>
       Object.entries(operations).map(([method, operation]) => ({
         method: method.toUpperCase(),
@@ -80,17 +78,11 @@ export class ResponseContract {
     }
     let validate = this.validators.get(schema);
     if (!validate) {
-      validate = this.ajv.compile(rebase(schema));
+      validate = this.schemas.compile(schema);
       this.validators.set(schema, validate);
     }
     if (validate(res.body)) return null;
-    const problems = (validate.errors ?? [])
-      .slice(0, 5)
-      .map(
-        (e) =>
-          `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
-      );
-    return `${method} ${route.path} ${res.status} differs from the document: ${problems.join('; ')}`;
+    return `${method} ${route.path} ${res.status} differs from the document: ${problems(validate)}`;
   }
 
   /** A supertest agent on `url` whose every response is checked. */
@@ -108,27 +100,4 @@ export class ResponseContract {
     }
     return agent;
   }
-}
-
-/** `#/components/...` references as references into the document added under `openapi.json`. */
-function rebase(schema: object): object {
-  return JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/', `"$ref":"${DOCUMENT_ID}#/`)) as object;
-}
-
-/** Objects with named properties admit no others: a field the document does not name is a difference. */
-export function closeObjects<T>(node: T): T {
-  if (Array.isArray(node)) node.forEach(closeObjects);
-  else if (node && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    if (record.properties && typeof record.properties === 'object' && !('additionalProperties' in record)) {
-      record.additionalProperties = false;
-    }
-    for (const [key, value] of Object.entries(record)) {
-      // Under `properties` the keys are field names, each holding a schema.
-      if (key === 'properties' && value && typeof value === 'object')
-        Object.values(value).forEach(closeObjects);
-      else closeObjects(value);
-    }
-  }
-  return node;
 }

@@ -1,6 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import { closeObjects } from './openapi-responses.js';
+import type { ValidateFunction } from 'ajv';
+import { closeObjects, problems, SchemaCheck } from './schema-check.js';
 
 const DOCUMENT_ID = 'https://relay.invalid/asyncapi.json';
 
@@ -19,22 +18,20 @@ interface AsyncApiDocument {
  */
 export class SocketContract {
   private static readonly byUrl = new Map<string, Promise<SocketContract>>();
-  private readonly ajv = new Ajv({ strict: false, allErrors: true });
   private readonly payloads = new Map<string, ValidateFunction>();
   private readonly acks = new Map<string, ValidateFunction>();
 
   constructor(document: AsyncApiDocument) {
-    addFormats.default(this.ajv);
     const closed = closeObjects(structuredClone(document));
-    this.ajv.addSchema({ $id: DOCUMENT_ID, components: { schemas: closed.components.schemas } });
+    const schemas = new SchemaCheck(DOCUMENT_ID, { schemas: closed.components.schemas });
     const messageOf = (ref: string) => closed.components.messages[ref.split('/').at(-1)!]!;
     for (const operation of Object.values(closed.operations)) {
       const message = messageOf(operation.messages[0]!.$ref.replace('#/channels/relay/messages/', ''));
       if (operation.action === 'send') {
-        this.payloads.set(message.name, this.ajv.compile(rebase(message.payload)));
+        this.payloads.set(message.name, schemas.compile(message.payload));
       } else {
-        const ack = closed.components.messages[`${message.name.replaceAll(':', '.')}.ack`]!;
-        this.acks.set(message.name, this.ajv.compile(rebase(ack.payload)));
+        const ack = messageOf(`client.${message.name.replaceAll(':', '.')}.ack`);
+        this.acks.set(message.name, schemas.compile(ack.payload));
       }
     }
   }
@@ -65,18 +62,4 @@ export class SocketContract {
     if (!validate) return null; // the tests also send events Relay does not know, on purpose
     return validate(answer) ? null : `the ack of "${event}" differs from the contract: ${problems(validate)}`;
   }
-}
-
-function problems(validate: ValidateFunction): string {
-  return (validate.errors ?? [])
-    .slice(0, 5)
-    .map(
-      (e) =>
-        `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
-    )
-    .join('; ');
-}
-
-function rebase(schema: object): object {
-  return JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/', `"$ref":"${DOCUMENT_ID}#/`)) as object;
 }
