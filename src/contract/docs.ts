@@ -36,6 +36,12 @@ export function setupDocs(app: NestExpressApplication): void {
     }),
   );
   http.get('/docs/events', (_req: unknown, res: Response) => {
+    if (!existsSync(`${WEB_ROOT}events/index.html`)) {
+      const message =
+        'The socket contract page is not built (npm run build:web); its JSON is at /docs/events.json';
+      res.status(404).json({ statusCode: 404, code: 'NOT_FOUND', message });
+      return;
+    }
     res.sendFile('index.html', { root: `${WEB_ROOT}events` });
   });
   app.useStaticAssets(`${WEB_ROOT}events`, { prefix: '/docs/events/', index: false });
