@@ -159,6 +159,8 @@ if (!runnable) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (
     // After a reload (tokens and sync state kept in the browser), the history is there.
     await dave.page.reload();
     await dave.page.waitForSelector('#connection.online');
+    // Carol is online: the reloaded page knows it at once (no presence change has happened since).
+    await dave.page.waitForSelector('#friends li.friend .dot.online', { timeout: 3000 });
     await dave.page.click('#conversations li >> text=Project');
     await dave.page.waitForSelector('#messages li >> text=See the notes');
     await shot(dave.page, '07-group-after-reload');

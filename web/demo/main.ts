@@ -90,8 +90,16 @@ async function start(): Promise<void> {
 // ---- friends ---------------------------------------------------------------------------------
 
 async function loadFriends(): Promise<void> {
-  const page = await unwrap(client.api.GET('/api/v1/friends', { params: { query: { limit: 100 } } }));
+  const [page, connections] = await Promise.all([
+    unwrap(client.api.GET('/api/v1/friends', { params: { query: { limit: 100 } } })),
+    // Who is online now: `presence` events only tell what changes after this.
+    unwrap(client.api.GET('/api/v1/connections', { params: { query: { limit: 100 } } })),
+  ]);
   for (const friend of page.items) friends.set(friend.id, friend);
+  for (const c of connections.items) {
+    if (c.online) online.add(c.userId);
+    else online.delete(c.userId);
+  }
   renderFriends();
 }
 
