@@ -177,4 +177,37 @@ describe('the client SDK (packages/client) against a running Relay', () => {
     expect(refusal).toMatchObject({ code: 'FORBIDDEN', retryable: false });
     expect(a.client.pendingSends).toBe(0);
   });
+
+  it('a revoked session signs the client out and its socket stays closed', async () => {
+    const { client, auth, username } = await signedUp();
+    client.connect();
+    await until(() => client.connected, 10_000, 'connected');
+    const tokens: unknown[] = [];
+    client.on('tokens', (pair) => tokens.push(pair));
+    // The same user on another device ends the first session.
+    const other = newClient();
+    await other.login({ username, password: 'correct-horse-1' });
+    await unwrap(other.api.DELETE('/api/v1/sessions/{id}', { params: { path: { id: auth.sessionId } } }));
+    await until(() => tokens.length === 1, 10_000, 'signed out');
+    expect(tokens).toEqual([null]);
+    await settle(1500);
+    expect(client.connected).toBe(false);
+    expect(client.signedIn).toBe(false);
+  });
+
+  it('a socket Relay closed at its token’s end (the notice missed) comes back with a fresh token and syncs', async () => {
+    const { a, b } = await friends();
+    // As if the tab slept through `session:expiring`: the client does not answer it.
+    (b.client as unknown as { refreshSocket: () => Promise<void> }).refreshSocket = () => Promise.resolve();
+    const onB = heard(b.client);
+    const changes: { connected: boolean; reason?: string }[] = [];
+    b.client.on('connection', (change) => changes.push(change));
+    const synced: unknown[] = [];
+    b.client.on('synced', (result) => synced.push(result));
+    await until(() => changes.some((c) => !c.connected), 10_000, 'Relay closes the socket');
+    expect(changes[0]).toEqual({ connected: false, reason: 'io server disconnect' });
+    await a.client.send({ to: { type: 'user', id: b.id }, body: 'while it was closed' });
+    await until(() => b.client.connected && synced.length === 1, 10_000, 'back and synced');
+    await until(() => onB.some((m) => m.body === 'while it was closed'), 5000, 'the message');
+  }, 20_000);
 });

@@ -179,7 +179,12 @@ export class RelayClient {
       this.dispatch('connection', { connected: true });
       void this.sync().catch(() => undefined); // failures surface as the next sync's; a reconnect retries
     });
-    socket.on('disconnect', (reason) => this.dispatch('connection', { connected: false, reason }));
+    socket.on('disconnect', (reason) => {
+      this.dispatch('connection', { connected: false, reason });
+      // Relay closed it (the token ended unrefreshed): with a fresh token, connect again. A revoked
+      // session has no tokens left (`session:revoked`), so it stays closed.
+      if (reason === 'io server disconnect') void this.reconnectAfterRefresh(socket);
+    });
     socket.on('connect_error', (error) => void this.recoverHandshake(socket, error));
     for (const event of SERVER_EVENT_NAMES) {
       socket.on(event, (payload: unknown) => this.receive(event, payload as never));
@@ -197,6 +202,7 @@ export class RelayClient {
    * and when Relay asks to wait) with the same clientMsgId, so it is stored once.
    */
   async send(draft: MessageDraft): Promise<Message> {
+    if (!this.socket) throw new RelayError('NETWORK', 'Call connect() before send()');
     const payload = { ...draft, clientMsgId: draft.clientMsgId ?? crypto.randomUUID() };
     const deadline = Date.now() + this.sendTimeoutMs;
     this.sendsInFlight++;
@@ -283,6 +289,7 @@ export class RelayClient {
     if (event === 'conversation:left')
       delete this.state.cursors[(payload as { conversationId: string }).conversationId];
     if (event === 'session:expiring') void this.refreshSocket();
+    if (event === 'session:revoked') this.setTokens(null); // this socket's session: signed out
     this.dispatch(event, payload as RelayEvents[E]);
   }
 
@@ -292,6 +299,12 @@ export class RelayClient {
     if (tokens && this.socket?.connected) {
       await this.request('auth:refresh', { token: tokens.accessToken }).catch(() => undefined);
     }
+  }
+
+  private async reconnectAfterRefresh(socket: Socket): Promise<void> {
+    if (!this.tokens) return;
+    const tokens = await this.refreshTokens().catch(() => null);
+    if (tokens && this.socket === socket) socket.connect();
   }
 
   /** A refused handshake: a stale token is refreshed and the socket tries again; a busy server is retried. */
