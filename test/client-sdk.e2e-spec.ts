@@ -207,7 +207,8 @@ describe('the client SDK (packages/client) against a running Relay', () => {
     await until(() => changes.some((c) => !c.connected), 10_000, 'Relay closes the socket');
     expect(changes[0]).toEqual({ connected: false, reason: 'io server disconnect' });
     await a.client.send({ to: { type: 'user', id: b.id }, body: 'while it was closed' });
-    await until(() => b.client.connected && synced.length === 1, 10_000, 'back and synced');
+    // (Each fresh token also ends unrefreshed 5 s later: on a slow machine the cycle may repeat.)
+    await until(() => b.client.connected && synced.length >= 1, 10_000, 'back and synced');
     await until(() => onB.some((m) => m.body === 'while it was closed'), 5000, 'the message');
   }, 20_000);
 });
