@@ -29,6 +29,16 @@ function childrenOf(pid: number): number[] {
  */
 const withServers = process.env.DATABASE_URL && process.env.REDIS_URL ? describe : describe.skip;
 
+/** A connection; when it fails, which one it was and what the processes printed last go with the error. */
+async function connectOrTell(node: ServerProcess, token: string, which: string): Promise<Socket> {
+  try {
+    return await connect(node, token);
+  } catch (error) {
+    const tail = node.output.slice(-15).join('\n');
+    throw new Error(`${which}: ${String(error)}; the server's last lines:\n${tail}`, { cause: error });
+  }
+}
+
 withServers('WORKERS=2 on one port', () => {
   let node: ServerProcess | null = null;
   const sockets: Socket[] = [];
@@ -51,7 +61,7 @@ withServers('WORKERS=2 on one port', () => {
     await befriend(node, a, b);
     const group = await createGroup(node, a, users.slice(1));
     const conns: Socket[] = [];
-    for (const u of users) conns.push(await connect(node, u.accessToken)); // least-connection: spread
+    for (const u of users) conns.push(await connectOrTell(node, u.accessToken, 'a first connection')); // least-connection: spread
     sockets.push(...conns);
     const seen = conns.map((s) => record<{ body: string }>(s, 'message:new'));
     await Promise.all(
@@ -91,7 +101,7 @@ withServers('WORKERS=2 on one port', () => {
       30_000,
       'readiness',
     );
-    const again = await connect(node, users[5]!.accessToken);
+    const again = await connectOrTell(node, users[5]!.accessToken, 'the connection after the replacement');
     sockets.push(again);
     const ack = await again.timeout(5000).emitWithAck('message:send', {
       conversationId: group.conversationId,
