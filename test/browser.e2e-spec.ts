@@ -65,14 +65,21 @@ if (!runnable) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (
     return { page, context, username };
   }
 
+  /** Makes two people friends through the demo's own screens. */
+  async function befriend(a: { page: Page }, b: { page: Page; username: string }): Promise<void> {
+    await a.page.fill('#friend-name', b.username);
+    await a.page.click('#add-friend button');
+    await b.page.click('#requests button.accept', { timeout: 10_000 });
+    await a.page.waitForSelector('#friends li.friend', { timeout: 10_000 });
+    await b.page.waitForSelector('#friends li.friend', { timeout: 10_000 });
+  }
+
   it('two people befriend, chat with typing, read receipts and presence; one goes offline and catches up', async () => {
     const alice = await person('alice');
     const bob = await person('bob');
 
     // Alice asks Bob by username; Bob accepts from his list; each sees the other, online.
-    await alice.page.fill('#friend-name', bob.username);
-    await alice.page.click('#add-friend button');
-    await bob.page.click('#requests button.accept', { timeout: 10_000 });
+    await befriend(alice, bob);
     await alice.page.waitForSelector('#friends li.friend .dot.online', { timeout: 10_000 });
     await bob.page.waitForSelector('#friends li.friend .dot.online', { timeout: 10_000 });
     await shot(alice.page, '01-friends');
@@ -119,15 +126,6 @@ if (!runnable) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (
     ]);
     await shot(bob.page, '05-bob-caught-up');
   }, 120_000);
-
-  /** Makes two people friends through the demo's own screens. */
-  async function befriend(a: { page: Page }, b: { page: Page; username: string }): Promise<void> {
-    await a.page.fill('#friend-name', b.username);
-    await a.page.click('#add-friend button');
-    await b.page.click('#requests button.accept', { timeout: 10_000 });
-    await a.page.waitForSelector('#friends li.friend', { timeout: 10_000 });
-    await b.page.waitForSelector('#friends li.friend', { timeout: 10_000 });
-  }
 
   it('a group chat with an attachment, and its history after a reload', async () => {
     const carol = await person('carol');
