@@ -43,6 +43,11 @@ const CACHE_LIMIT = 10_000;
 /** A cached relation is trusted this long at most, should an invalidation have been missed. */
 const RELATION_TTL_MS = 60_000;
 const BUS_CHANNEL = 'conversation-members';
+declare module '../common/redis/bus-channels.js' {
+  interface BusChannels {
+    'conversation-members': Invalidation;
+  }
+}
 
 type Relation = { exists: boolean; blocked: boolean; friends: boolean };
 /** What the bus carries: a conversation whose members changed, or two users whose relation did. */
@@ -85,8 +90,7 @@ export class ConversationAccess implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(BUS_CHANNEL, (payload) => {
-      const change = payload as Invalidation;
+    await this.bus.subscribe(BUS_CHANNEL, (change) => {
       if ('conversationId' in change) this.forget(change.conversationId);
       else this.forgetRelations(change.userId, change.otherId);
     });

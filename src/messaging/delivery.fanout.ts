@@ -20,7 +20,13 @@ type Delivery =
   | { kind: 'created'; message: MessageDto; memberIds: string[]; origin: string | null }
   | { kind: 'updated' | 'deleted'; message: MessageDto; memberIds: string[] };
 
-const BUS_CHANNEL = 'messaging';
+declare module '../common/redis/bus-channels.js' {
+  interface BusChannels {
+    /** Durable-message fan-out, in the order each node published it. */
+    messaging: Delivery[];
+  }
+}
+
 /** After the bus comes back, messages stored this long before it went away are looked for too. */
 const INTERRUPTION_MARGIN_MS = 5000;
 /** Messages caught up per conversation after an interruption, at most (more: `sync`). */
@@ -51,8 +57,8 @@ export class DeliveryFanout implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(BUS_CHANNEL, (payload) => {
-      for (const delivery of payload as Delivery[]) this.deliver(delivery);
+    await this.bus.subscribe('messaging', (batch) => {
+      for (const delivery of batch) this.deliver(delivery);
     });
     this.bus.onInterruption((listening) => {
       if (!listening) this.interruptedAt ??= new Date();
@@ -192,7 +198,7 @@ export class DeliveryFanout implements OnModuleInit {
     const batch = this.outbox;
     this.outbox = [];
     try {
-      await this.bus.publish(BUS_CHANNEL, batch);
+      await this.bus.publish('messaging', batch);
     } catch (error) {
       this.logger.error({ err: loggable(error) }, 'bus publish failed');
     }

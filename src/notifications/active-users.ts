@@ -8,6 +8,11 @@ import { ClusterBus } from '../common/redis/cluster-bus.js';
 import { PresenceService } from '../messaging/presence.service.js';
 
 const BUS_CHANNEL = 'notifications:session-state';
+declare module '../common/redis/bus-channels.js' {
+  interface BusChannels {
+    'notifications:session-state': { sessionId: string };
+  }
+}
 /** A cached session state is trusted this long without a change being announced. */
 const STATE_TTL_MS = 60_000;
 const MAX_CACHED = 100_000;

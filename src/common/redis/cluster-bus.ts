@@ -1,9 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
+import type { BusChannel, BusChannels } from './bus-channels.js';
 import { RedisService } from './redis.service.js';
-
-type Handler = (payload: unknown) => void;
 
 /**
  * Publish/subscribe between Relay nodes. With Redis every node, the publisher included, receives
@@ -63,7 +62,10 @@ export class ClusterBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Registers a handler for a channel on this node. */
-  async subscribe(channel: string, handler: Handler): Promise<void> {
+  async subscribe<C extends BusChannel>(
+    channel: C,
+    handler: (payload: BusChannels[C]) => void,
+  ): Promise<void> {
     this.local.on(channel, handler);
     if (this.channels.has(channel)) return;
     this.channels.add(channel);
@@ -71,7 +73,7 @@ export class ClusterBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Sends a JSON payload to the handlers of every node (of this node only while Redis is away). */
-  async publish(channel: string, payload: unknown): Promise<void> {
+  async publish<C extends BusChannel>(channel: C, payload: BusChannels[C]): Promise<void> {
     const client = this.redis.available;
     if (client) {
       try {
