@@ -6,13 +6,15 @@ import helmet from 'helmet';
 import { AppModule, type AppOptions } from './app.module.js';
 import { type AppConfig } from './common/config/app-config.js';
 import { setupDocs } from './contract/docs.js';
+import { checkSocketContract } from './contract/socket-contract.js';
 import { AppError } from './common/errors/app-error.js';
 import { createValidationPipe } from './common/errors/validation.js';
 import { Lifecycle } from './common/lifecycle/lifecycle.js';
 import { originAllowed } from './common/http/origins.js';
 import { httpLogger, PinoLoggerService } from './common/logging.js';
 import { jsonNestsDeeper, tooDeep } from './common/validation/input-shape.js';
-import { RelayIoAdapter } from './messaging/socket-io.adapter.js';
+import { RelayIoAdapter } from './connections/socket-io.adapter.js';
+import { SocketRouter } from './realtime/socket-router.js';
 
 export const API_PREFIX = 'api/v1';
 const JSON_BODY_LIMIT = '256kb';
@@ -78,6 +80,7 @@ export async function createApp(
 
   setupDocs(app);
   await app.init();
+  checkSocketContract(app.get(SocketRouter).events());
   // Last in line: a path outside the API prefix that nothing serves gets the JSON error shape too
   // (not Express's HTML page).
   app.use((req: Request, res: Response) => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SessionsService } from '../auth/sessions.service.js';
 import { MessageStore } from '../messaging/message.store.js';
-import { PresenceService } from '../messaging/presence.service.js';
+import { PresenceService } from '../connections/presence.service.js';
 import { TenantsService } from '../orgs/tenants.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { AdminStatsDto } from './admin.dto.js';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConnectionsModule } from '../connections/connections.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { MessagingModule } from '../messaging/messaging.module.js';
 import { OrgsModule } from '../orgs/orgs.module.js';
@@ -7,7 +8,7 @@ import { AdminController } from './admin.controller.js';
 import { AdminStatsService } from './admin-stats.service.js';
 
 @Module({
-  imports: [UsersModule, AuthModule, MessagingModule, OrgsModule],
+  imports: [ConnectionsModule, UsersModule, AuthModule, MessagingModule, OrgsModule],
   controllers: [AdminController],
   providers: [AdminStatsService],
 })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConnectionsModule } from '../connections/connections.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { GroupsModule } from '../groups/groups.module.js';
 import { MessagingModule } from '../messaging/messaging.module.js';
@@ -10,7 +11,7 @@ import { AppsRepository } from './apps.repository.js';
 import { AppsService } from './apps.service.js';
 
 @Module({
-  imports: [UsersModule, AuthModule, MessagingModule, OrgsModule, GroupsModule],
+  imports: [ConnectionsModule, UsersModule, AuthModule, MessagingModule, OrgsModule, GroupsModule],
   controllers: [AppsController],
   providers: [AppsRepository, AppChannelsService, AppsService],
   exports: [AppsService],

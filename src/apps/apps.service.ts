@@ -5,7 +5,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { type Page, rowCursor, toPage } from '../common/pagination/cursor.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { MessagesService } from '../messaging/messages.service.js';
-import { PresenceService } from '../messaging/presence.service.js';
+import { PresenceService } from '../connections/presence.service.js';
 import { OrgUnitsService } from '../orgs/org-units.service.js';
 import { TenantsService } from '../orgs/tenants.service.js';
 import { UsersService } from '../users/users.service.js';

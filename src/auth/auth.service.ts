@@ -111,19 +111,34 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   /**
-   * Authenticates a bearer token: a Relay access token (REST and sockets) or, where `allowed`
-   * includes it, a single-use ws ticket. The session behind it must still be live.
+   * Authenticates a bearer token: a Relay access token or a host system's token. The session
+   * behind it must still be live.
    */
-  async authenticate(
+  async authenticate(token: string): Promise<AuthUser & { expiresAt: number }> {
+    const { release: _, ...auth } = await this.verify(token, ['access']);
+    return auth;
+  }
+
+  /**
+   * Authenticates a socket's handshake: an access token or a single-use ws ticket, which this
+   * spends. `release` gives a spent ticket back, for a socket refused after this (it was not used).
+   */
+  authenticateSocket(token: string): Promise<AuthUser & { expiresAt: number; release: () => Promise<void> }> {
+    return this.verify(token, ['access', 'ws']);
+  }
+
+  private async verify(
     token: string,
-    allowed: readonly TokenType[] = ['access'],
-  ): Promise<AuthUser & { expiresAt: number }> {
+    allowed: readonly TokenType[],
+  ): Promise<AuthUser & { expiresAt: number; release: () => Promise<void> }> {
     const kind = this.external.kindOf(token);
-    if (kind !== 'relay') return this.external.authenticate(token, kind);
+    const release = (): Promise<void> => Promise.resolve();
+    if (kind !== 'relay') return { ...(await this.external.authenticate(token, kind)), release };
     const claims = await this.tokens.verify(token, allowed);
+    const ticket = claims.typ === 'ws' ? claims.jti : undefined;
     if (claims.typ === 'ws') {
       const ttl = Math.max(1, claims.exp - Math.floor(Date.now() / 1000) + 60);
-      if (!claims.jti || !(await this.once.claim('ws-ticket', claims.jti, ttl))) {
+      if (!ticket || !(await this.once.claim('ws-ticket', ticket, ttl))) {
         throw AppError.unauthorized('Socket ticket was already used');
       }
     }
@@ -132,7 +147,13 @@ export class AuthService implements OnApplicationBootstrap {
     // A socket admitted with a single-use ticket lives as long as an access token issued now.
     const expiresAt =
       claims.typ === 'ws' ? Date.now() + this.config.jwt.accessTtlSeconds * 1000 : claims.exp * 1000;
-    return { userId: claims.sub, sessionId: claims.sid, role, expiresAt };
+    return {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      role,
+      expiresAt,
+      release: ticket ? () => this.once.release('ws-ticket', ticket) : release,
+    };
   }
 
   private requireLocalAccounts(): void {

@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { SessionRevokedEvent } from '../auth/events/session-revoked.event.js';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
@@ -37,8 +36,7 @@ const CATCH_UP_PER_CONVERSATION = 100;
  * the cluster bus to every node, and each node hands them to its own sockets of the members in
  * seq order (the sequencer holds one that overtook an earlier seq, and recovers a missing one from
  * the database when its announcement does not come). Membership changes move
- * sockets between conversation rooms; receipts go to conversation rooms; a revoked session's
- * sockets are told and disconnected.
+ * sockets between conversation rooms; receipts go to conversation rooms.
  */
 @Injectable()
 export class DeliveryFanout implements OnModuleInit {
@@ -106,12 +104,6 @@ export class DeliveryFanout implements OnModuleInit {
       },
       e.hiddenFrom,
     );
-  }
-
-  @OnEvent(SessionRevokedEvent.event)
-  onSessionRevoked(e: SessionRevokedEvent): void {
-    this.emitter.toSession(e.sessionId, 'session:revoked', { sessionId: e.sessionId });
-    this.emitter.disconnectSession(e.sessionId);
   }
 
   /** Runs on every node for every delivery, the publishing node included: this node's sockets only. */

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { AppConfig } from '../common/config/app-config.js';
 import { Lifecycle } from '../common/lifecycle/lifecycle.js';
@@ -37,6 +37,7 @@ interface Waiting {
  */
 @Injectable()
 export class MessageWriter implements OnModuleDestroy {
+  private readonly logger = new Logger(MessageWriter.name);
   private queue: Waiting[] = [];
   /** Sends waiting or being written, by `senderId:clientMsgId`, so that a retry joins its original. */
   private readonly pendingByKey = new Map<string, Promise<AppendOutcome>>();
@@ -65,6 +66,11 @@ export class MessageWriter implements OnModuleDestroy {
       this.loopDelay.reset();
     }, SAMPLE_MS);
     this.sampler.unref();
+    // A draining node stores and acks the sends it took before it drops its connections.
+    lifecycle.settleBeforeDisconnect(async (budgetMs) => {
+      if (!(await this.idle(budgetMs)))
+        this.logger.warn({ pending: this.pending }, 'sends still in flight at shutdown');
+    });
   }
 
   /** Sends waiting or being written on this node. */

@@ -1,19 +1,14 @@
-import { type BeforeApplicationShutdown, Logger, type OnModuleInit } from '@nestjs/common';
-import {
-  type OnGatewayConnection,
-  type OnGatewayDisconnect,
-  type OnGatewayInit,
-  WebSocketGateway,
-} from '@nestjs/websockets';
-import { SessionsService } from '../auth/sessions.service.js';
-import { AppConfig } from '../common/config/app-config.js';
-import { Lifecycle } from '../common/lifecycle/lifecycle.js';
+import { type OnModuleInit } from '@nestjs/common';
+import { WebSocketGateway } from '@nestjs/websockets';
+import { AdmissionPipeline } from '../connections/admission.js';
 import { validatePayload } from '../common/errors/validation.js';
 import { AppError } from '../common/errors/app-error.js';
-import type { RelayServer, RelaySocket } from '../realtime/server-events.js';
+import { rooms } from '../realtime/rooms.js';
+import type { RelaySocket } from '../realtime/server-events.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { SocketRouter } from '../realtime/socket-router.js';
 import { ConversationAccess } from './conversation-access.service.js';
+import { ConversationsRepository } from './conversations.repository.js';
 import {
   ConversationSeqDto,
   MessageIdDto,
@@ -22,110 +17,62 @@ import {
   TypingDto,
 } from './dto/conversation.dto.js';
 import { type MessageDto, SendMessageDto } from './dto/message.dto.js';
-import { AuthRefreshDto, EditMessageSocketDto, SessionStateDto } from './dto/socket.dto.js';
+import { EditMessageSocketDto } from './dto/socket.dto.js';
 import { HistoryService } from './history.service.js';
-import { MessageWriter } from './message-writer.js';
 import { MessagesService } from './messages.service.js';
-import { PresenceNotifier } from './presence.notifier.js';
+import { MESSAGING_CLIENT_EVENTS } from './messaging.socket-events.js';
 import { ReceiptsService } from './receipts.service.js';
-import { SocketHandshake } from './socket-handshake.js';
-import { SocketLifetime } from './socket-lifetime.js';
 
 /**
- * The Socket.IO edge of messaging: admission through {@link SocketHandshake}, presence through
- * {@link PresenceNotifier}, and messaging's client events registered with the {@link SocketRouter}.
- * What the server sends goes through {@link SocketEmitter}.
+ * The Socket.IO edge of messaging: its step of socket admission (the rooms of the user's
+ * conversations) and its client events, registered with the {@link SocketRouter}. What the server
+ * sends goes through {@link SocketEmitter}.
  */
 @WebSocketGateway()
-export class MessagingGateway
-  implements
-    OnGatewayInit<RelayServer>,
-    OnGatewayConnection<RelaySocket>,
-    OnGatewayDisconnect<RelaySocket>,
-    OnModuleInit,
-    BeforeApplicationShutdown
-{
-  private readonly logger = new Logger(MessagingGateway.name);
-
+export class MessagingGateway implements OnModuleInit {
   constructor(
     private readonly router: SocketRouter,
-    private readonly handshake: SocketHandshake,
-    private readonly presence: PresenceNotifier,
+    private readonly admission: AdmissionPipeline,
     private readonly emitter: SocketEmitter,
     private readonly messages: MessagesService,
     private readonly history: HistoryService,
     private readonly receipts: ReceiptsService,
     private readonly access: ConversationAccess,
-    private readonly sessions: SessionsService,
-    private readonly lifetime: SocketLifetime,
-    private readonly writer: MessageWriter,
-    private readonly lifecycle: Lifecycle,
-    private readonly config: AppConfig,
+    private readonly conversations: ConversationsRepository,
   ) {}
-
-  afterInit(server: RelayServer): void {
-    this.handshake.install(server);
-  }
-
-  handleConnection(socket: RelaySocket): Promise<void> {
-    this.lifetime.arm(socket);
-    return this.presence.connected(socket);
-  }
-
-  handleDisconnect(socket: RelaySocket): Promise<void> {
-    this.lifetime.disarm(socket);
-    return this.presence.disconnected(socket);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    // Draining: nothing new is admitted; sends already taken are stored and acked first (for at
-    // most half the shutdown budget).
-    this.lifecycle.beginDrain();
-    if (!(await this.writer.idle(this.config.shutdownTimeoutMs / 2)))
-      this.logger.warn({ pending: this.writer.pending }, 'sends still in flight at shutdown');
-    await new Promise((resolve) => setImmediate(resolve));
-    // Then tell this node's clients to come back (to another node, or to this one after the
-    // restart): the connections drop at the transport, so their clients reconnect by themselves.
-    this.emitter.toLocal('server:shutdown', { reconnect: true, retryAfterMs: 1000 });
-    this.emitter.dropLocalConnections();
-    await this.presence.drain();
-  }
 
   /** The client events of messaging, each validated and handed to the service REST uses too. */
   onModuleInit(): void {
-    this.router.handle('message:send', (socket, payload) => this.send(socket, payload));
-    this.router.handle('message:edit', async (socket, payload) => {
-      const dto = await validatePayload(EditMessageSocketDto, payload);
-      return this.messages.edit(socket.data.auth.userId, dto.messageId, dto.body);
+    this.admission.register('rooms', 'conversations', async ({ socket }) => {
+      const conversationIds = await this.conversations.conversationIdsOf(socket.data.auth.userId);
+      await socket.join(conversationIds.map(rooms.conversation));
     });
-    this.router.handle('message:delete', async (socket, payload) => {
-      const dto = await validatePayload(MessageIdDto, payload);
-      await this.messages.delete(socket.data.auth.userId, dto.messageId);
-      return {};
-    });
-    this.router.handle('conversation:read', async (socket, payload) => {
-      const dto = await validatePayload(ConversationSeqDto, payload);
-      await this.receipts.markRead(socket.data.auth.userId, dto.conversationId, dto.seq);
-      return {};
-    });
-    this.router.handle('conversation:delivered', async (socket, payload) => {
-      const dto = await validatePayload(ConversationSeqDto, payload);
-      await this.receipts.markDelivered(socket.data.auth.userId, dto.conversationId, dto.seq);
-      return {};
-    });
-    this.router.handle('typing', (socket, payload) => this.typing(socket, payload));
-    this.router.handle('sync', async (socket, payload): Promise<SyncResultDto> => {
-      const dto = await validatePayload(SyncDto, payload ?? {});
-      return this.history.syncFor(socket.data.auth.userId, dto);
-    });
-    this.router.handle('auth:refresh', async (socket, payload) => {
-      const dto = await validatePayload(AuthRefreshDto, payload);
-      return this.lifetime.refresh(socket, dto.token);
-    });
-    this.router.handle('session:state', async (socket, payload) => {
-      const dto = await validatePayload(SessionStateDto, payload);
-      await this.sessions.setState(socket.data.auth.userId, socket.data.auth.sessionId, dto.state);
-      return {};
+    this.router.register(MESSAGING_CLIENT_EVENTS, {
+      'message:send': (socket, payload) => this.send(socket, payload),
+      'message:edit': async (socket, payload) => {
+        const dto = await validatePayload(EditMessageSocketDto, payload);
+        return this.messages.edit(socket.data.auth.userId, dto.messageId, dto.body);
+      },
+      'message:delete': async (socket, payload) => {
+        const dto = await validatePayload(MessageIdDto, payload);
+        await this.messages.delete(socket.data.auth.userId, dto.messageId);
+        return {};
+      },
+      'conversation:read': async (socket, payload) => {
+        const dto = await validatePayload(ConversationSeqDto, payload);
+        await this.receipts.markRead(socket.data.auth.userId, dto.conversationId, dto.seq);
+        return {};
+      },
+      'conversation:delivered': async (socket, payload) => {
+        const dto = await validatePayload(ConversationSeqDto, payload);
+        await this.receipts.markDelivered(socket.data.auth.userId, dto.conversationId, dto.seq);
+        return {};
+      },
+      typing: (socket, payload) => this.typing(socket, payload),
+      sync: async (socket, payload): Promise<SyncResultDto> => {
+        const dto = await validatePayload(SyncDto, payload ?? {});
+        return this.history.syncFor(socket.data.auth.userId, dto);
+      },
     });
   }
 

@@ -5,12 +5,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import multer from 'multer';
 import { AuthModule } from '../auth/auth.module.js';
+import { ConnectionsModule } from '../connections/connections.module.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
 import { AttachmentsController } from './attachments.controller.js';
 import { AttachmentsRepository } from './attachments.repository.js';
 import { AttachmentsService } from './attachments.service.js';
-import { ConnectionsController } from './connections.controller.js';
 import { ConversationAccess } from './conversation-access.service.js';
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsRepository } from './conversations.repository.js';
@@ -24,16 +24,13 @@ import { MessageWriter } from './message-writer.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
 import { MessagingGateway } from './messaging.gateway.js';
-import { PresenceNotifier } from './presence.notifier.js';
-import { PresenceService } from './presence.service.js';
 import { ReceiptsService } from './receipts.service.js';
-import { SocketHandshake } from './socket-handshake.js';
-import { SocketLifetime } from './socket-lifetime.js';
 
 @Module({
   imports: [
     UsersModule,
     AuthModule,
+    ConnectionsModule,
     MulterModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
@@ -52,7 +49,7 @@ import { SocketLifetime } from './socket-lifetime.js';
       },
     }),
   ],
-  controllers: [MessagesController, ConversationsController, AttachmentsController, ConnectionsController],
+  controllers: [MessagesController, ConversationsController, AttachmentsController],
   providers: [
     ConversationsRepository,
     MessageStore,
@@ -66,20 +63,9 @@ import { SocketLifetime } from './socket-lifetime.js';
     MessagesService,
     HistoryService,
     AttachmentsService,
-    PresenceService,
-    SocketHandshake,
-    SocketLifetime,
-    PresenceNotifier,
     DeliveryFanout,
     MessagingGateway,
   ],
-  exports: [
-    ConversationAccess,
-    ConversationsService,
-    MessagesService,
-    MessageStore,
-    PresenceService,
-    InboxService,
-  ],
+  exports: [ConversationAccess, ConversationsService, MessagesService, MessageStore, InboxService],
 })
 export class MessagingModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { PresenceService } from '../messaging/presence.service.js';
+import { PresenceService } from '../connections/presence.service.js';
 import { MessageCreatedEvent } from '../messaging/events/message-created.event.js';
 import { PushAttemptedEvent } from '../notifications/events/push-attempted.event.js';
 import { JobQueue, QUEUES } from '../notifications/job-queue.js';

@@ -5,7 +5,7 @@ import { SessionStateChangedEvent } from '../auth/events/session-state-changed.e
 import type { SessionState } from '../auth/session.entity.js';
 import { SessionsService } from '../auth/sessions.service.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
-import { PresenceService } from '../messaging/presence.service.js';
+import { PresenceService } from '../connections/presence.service.js';
 
 const BUS_CHANNEL = 'notifications:session-state';
 declare module '../common/redis/bus-channels.js' {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConnectionsModule } from '../connections/connections.module.js';
 import { AppsModule } from '../apps/apps.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { MessagingModule } from '../messaging/messaging.module.js';
@@ -24,7 +25,7 @@ import { VapidKeys } from './vapid-keys.js';
  * events, decided and delivered by durable jobs. Messaging never calls this module.
  */
 @Module({
-  imports: [UsersModule, AuthModule, MessagingModule, AppsModule],
+  imports: [ConnectionsModule, UsersModule, AuthModule, MessagingModule, AppsModule],
   controllers: [NotificationsController],
   providers: [
     JobQueue,

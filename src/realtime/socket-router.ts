@@ -1,21 +1,17 @@
-import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { AppError } from '../common/errors/app-error.js';
 import { ack } from '../common/socket-ack.js';
-import {
-  CLIENT_EVENTS,
-  type ClientEventName,
-  type ClientEventSpec,
-  type ClientResult,
-} from '../contract/socket-contract.js';
 import { checkInputShape } from '../common/validation/input-shape.js';
-import type { RelaySocket } from './server-events.js';
+import type { ClientEventSpec, RelaySocket, ResultOf } from './server-events.js';
 
 /** Handles one client event: validates the payload itself and returns what the ack carries. */
-export type SocketHandler<E extends ClientEventName = ClientEventName> = (
-  socket: RelaySocket,
-  payload: unknown,
-) => Promise<ClientResult<E>>;
+export type SocketHandler<R> = (socket: RelaySocket, payload: unknown) => Promise<R>;
+
+/** One handler for each event of a module's table, answering what that event's ack carries. */
+export type SocketHandlers<T extends Record<string, ClientEventSpec>> = {
+  [E in keyof T]: SocketHandler<ResultOf<T[E]>>;
+};
 
 /**
  * Client events to their handlers, bound on every socket as it connects. A handler's result
@@ -26,29 +22,28 @@ export type SocketHandler<E extends ClientEventName = ClientEventName> = (
  * VALIDATION_FAILED when the client asked for an ack.
  */
 @WebSocketGateway()
-export class SocketRouter implements OnGatewayConnection<RelaySocket>, OnApplicationBootstrap {
+export class SocketRouter implements OnGatewayConnection<RelaySocket> {
   private readonly logger = new Logger('SocketEvents');
   private readonly handlers = new Map<string, (socket: RelaySocket, payload: unknown) => Promise<unknown>>();
+  private readonly expensive = new Set<string>();
 
   /**
-   * Registers the handler of a client event of the contract (each has exactly one), which must
-   * answer what the contract says its ack carries.
+   * Registers a module's client events (its `*.socket-events.ts` table) with a handler for each,
+   * which must answer what the table says its ack carries. An event has exactly one handler.
    */
-  handle<E extends ClientEventName>(event: E, handler: SocketHandler<E>): void {
-    if (this.handlers.has(event)) throw new Error(`Socket event ${event} has two handlers`);
-    this.handlers.set(event, handler);
-  }
-
-  /** Every event of the contract has its handler, or Relay does not start. */
-  onApplicationBootstrap(): void {
-    const missing = Object.keys(CLIENT_EVENTS).filter((event) => !this.handlers.has(event));
-    if (missing.length > 0) throw new Error(`Socket events without a handler: ${missing.join(', ')}`);
+  register<T extends Record<string, ClientEventSpec>>(table: T, handlers: SocketHandlers<T>): void {
+    for (const event of Object.keys(table)) {
+      if (this.handlers.has(event)) throw new Error(`Socket event ${event} has two handlers`);
+      const spec: ClientEventSpec = table[event]!;
+      const handler: SocketHandler<unknown> = handlers[event]!;
+      this.handlers.set(event, handler);
+      if (spec.expensive) this.expensive.add(event);
+    }
   }
 
   /** A read that may return much (like `sync`): it counts against its own budget. */
   isExpensive(event: string): boolean {
-    const spec: ClientEventSpec | undefined = (CLIENT_EVENTS as Record<string, ClientEventSpec>)[event];
-    return spec?.expensive === true;
+    return this.expensive.has(event);
   }
 
   /** Every client event with a handler (the socket contract, for documents and tests). */

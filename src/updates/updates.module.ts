@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConnectionsModule } from '../connections/connections.module.js';
 import { APP_GUARD } from '@nestjs/core';
 import { MulterModule } from '@nestjs/platform-express';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { UpdatesGateway } from './updates.gateway.js';
 
 @Module({
   imports: [
+    ConnectionsModule,
     MulterModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({

@@ -12,6 +12,7 @@ const DRAIN_RETRY_MS = 1000;
 @Injectable()
 export class Lifecycle {
   private since: number | null = null;
+  private readonly settlers: ((budgetMs: number) => Promise<void>)[] = [];
 
   get draining(): boolean {
     return this.since !== null;
@@ -20,6 +21,19 @@ export class Lifecycle {
   /** Starts draining (idempotent). */
   beginDrain(): void {
     this.since ??= Date.now();
+  }
+
+  /**
+   * Work that must finish before a draining node drops its connections (sends already taken are
+   * stored and acked), given at most the budget it is called with.
+   */
+  settleBeforeDisconnect(settle: (budgetMs: number) => Promise<void>): void {
+    this.settlers.push(settle);
+  }
+
+  /** Runs every {@link settleBeforeDisconnect} task, together, within the budget. */
+  async settle(budgetMs: number): Promise<void> {
+    await Promise.allSettled(this.settlers.map((settle) => settle(budgetMs)));
   }
 
   /** Throws SERVICE_UNAVAILABLE while draining. */

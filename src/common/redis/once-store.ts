@@ -33,6 +33,16 @@ export class OnceStore {
     return true;
   }
 
+  /** Gives a claimed key back (a ticket spent by a handshake that was then refused). */
+  async release(namespace: string, key: string): Promise<void> {
+    const fullKey = `${this.redis.prefix}once:${namespace}:${key}`;
+    if (!this.redis.client) {
+      this.memory.delete(fullKey);
+      return;
+    }
+    await this.redis.available?.del(fullKey);
+  }
+
   private sweep(now: number): void {
     if (now - this.lastSweep < 10_000) return;
     this.lastSweep = now;

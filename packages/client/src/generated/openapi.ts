@@ -564,23 +564,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/connections': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The caller’s friends with whether they are online now and when they were last seen */
-    get: operations['ConnectionsController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/tenants': {
     parameters: {
       query?: never;
@@ -1260,6 +1243,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/connections': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The caller’s friends with whether they are online now and when they were last seen */
+    get: operations['ConnectionsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1623,19 +1623,6 @@ export interface components {
       mime: string;
       size: number;
       sha256: string;
-    };
-    ConnectionDto: {
-      /** Format: uuid */
-      userId: string;
-      username: string;
-      online: boolean;
-      /** Format: date-time */
-      lastSeenAt: string | null;
-    };
-    ConnectionPageDto: {
-      items: components['schemas']['ConnectionDto'][];
-      /** @description Pass as `cursor` for the next page; null on the last */
-      nextCursor: string | null;
     };
     CreateTenantDto: {
       name: string;
@@ -2097,6 +2084,19 @@ export interface components {
       /** @description Per-tenant application pushes and messages today */
       tenantsToday: components['schemas']['TenantUsageDto'][];
     };
+    ConnectionDto: {
+      /** Format: uuid */
+      userId: string;
+      username: string;
+      online: boolean;
+      /** Format: date-time */
+      lastSeenAt: string | null;
+    };
+    ConnectionPageDto: {
+      items: components['schemas']['ConnectionDto'][];
+      /** @description Pass as `cursor` for the next page; null on the last */
+      nextCursor: string | null;
+    };
     SocketErrorDto: {
       /**
        * @example FORBIDDEN
@@ -2133,16 +2133,16 @@ export interface components {
       userId: string;
       typing: boolean;
     };
+    ConversationLeftEventDto: {
+      /** Format: uuid */
+      conversationId: string;
+    };
     PresenceEventDto: {
       /** Format: uuid */
       userId: string;
       online: boolean;
       /** Format: date-time */
       lastSeenAt: string | null;
-    };
-    ConversationLeftEventDto: {
-      /** Format: uuid */
-      conversationId: string;
     };
     SessionRevokedEventDto: {
       /** Format: uuid */
@@ -4530,56 +4530,6 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
-      };
-      /** @description SERVICE_UNAVAILABLE: a dependency is down or the node is draining */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-    };
-  };
-  ConnectionsController_list: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description Opaque cursor from a previous page (nextCursor) */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ConnectionPageDto'];
-        };
-      };
-      /** @description VALIDATION_FAILED: the body, query or a path parameter is invalid */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description UNAUTHORIZED: missing, invalid or revoked credentials */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
       };
       /** @description SERVICE_UNAVAILABLE: a dependency is down or the node is draining */
       503: {
@@ -8146,6 +8096,56 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description SERVICE_UNAVAILABLE: a dependency is down or the node is draining */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  ConnectionsController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Opaque cursor from a previous page (nextCursor) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConnectionPageDto'];
+        };
+      };
+      /** @description VALIDATION_FAILED: the body, query or a path parameter is invalid */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description UNAUTHORIZED: missing, invalid or revoked credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description SERVICE_UNAVAILABLE: a dependency is down or the node is draining */
       503: {

@@ -15,12 +15,12 @@ export interface ServerEvents {
   receipt: Schemas['ReceiptEventDto'];
   /** A member started or stopped typing */
   typing: Schemas['TypingEventDto'];
-  /** A friend came online or went offline */
-  presence: Schemas['PresenceEventDto'];
   /** The user became a member of a conversation (its messages now arrive on this socket) */
   'conversation:joined': Schemas['ConversationDto'];
   /** The user left or was removed from a conversation, or it was deleted */
   'conversation:left': Schemas['ConversationLeftEventDto'];
+  /** A friend came online or went offline */
+  presence: Schemas['PresenceEventDto'];
   /** The socket’s session was revoked; the socket is disconnected */
   'session:revoked': Schemas['SessionRevokedEventDto'];
   /** The socket’s access token ends soon: send `auth:refresh` with a fresh one before expiresAt */
@@ -67,9 +67,9 @@ export const SERVER_EVENT_NAMES = [
   'message:deleted',
   'receipt',
   'typing',
-  'presence',
   'conversation:joined',
   'conversation:left',
+  'presence',
   'session:revoked',
   'session:expiring',
   'session:expired',

@@ -56,7 +56,7 @@ export class SocketLifetime {
    * token (another session, another user, expired, forged) is UNAUTHORIZED and changes nothing.
    */
   async refresh(socket: RelaySocket, token: string): Promise<{ expiresAt: string }> {
-    const auth = await this.auth.authenticate(token, ['access']);
+    const auth = await this.auth.authenticate(token);
     const current = socket.data.auth;
     if (auth.userId !== current.userId || auth.sessionId !== current.sessionId) {
       throw AppError.unauthorized('The token belongs to another session');
