@@ -8,29 +8,11 @@ import { BlocksService } from '../users/blocks.service.js';
 import { UsersService } from '../users/users.service.js';
 import { ActiveUsers } from './active-users.js';
 import { JobQueue, type NewJob } from './job-queue.js';
-import type { NotifyJob } from './notification-planner.js';
+import type { Notification, NotifyJob, PushJob, WebhookJob } from './jobs.js';
 import { NotificationStateRepository, type Settings } from './notification-state.repository.js';
 import { PushSubscriptionsRepository } from './push-subscriptions.repository.js';
-import type { PushContent } from './providers/push-provider.js';
+import { DeliveryProviders } from './providers/delivery-providers.js';
 import { WebhookProvider } from './providers/webhook.provider.js';
-import { DeliveryProviders } from './push-delivery.js';
-
-/** A notification as decided, before a delivery job gives it its id. */
-export type Notification = Omit<PushContent, 'jobId'>;
-
-/** A `push` job: one notification to one subscription. */
-export interface PushJob {
-  subscriptionId: string;
-  /** Whose notification it is (the subscription may change hands before it is sent). */
-  userId: string;
-  notification: Notification;
-}
-
-/** A `webhook` job: one notification to the webhook. */
-export interface WebhookJob {
-  userId: string;
-  notification: Notification;
-}
 
 const PREVIEW_CHARS = 100;
 
