@@ -12,6 +12,7 @@ import { AttachmentsRepository } from './attachments.repository.js';
 import { AttachmentsService } from './attachments.service.js';
 import { ConnectionsController } from './connections.controller.js';
 import { ConversationAccess } from './conversation-access.service.js';
+import { ConversationDigest } from './conversation-digest.js';
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
@@ -61,6 +62,7 @@ import { SocketLifetime } from './socket-lifetime.js';
     ConversationAccess,
     ConversationsService,
     InboxService,
+    ConversationDigest,
     ReceiptsService,
     MessageTargets,
     MessagesService,
@@ -76,10 +78,10 @@ import { SocketLifetime } from './socket-lifetime.js';
   exports: [
     ConversationAccess,
     ConversationsService,
+    ConversationDigest,
     MessagesService,
     MessageStore,
     PresenceService,
-    InboxService,
   ],
 })
 export class MessagingModule {}
