@@ -12,6 +12,7 @@ import { AttachmentsController } from './attachments.controller.js';
 import { AttachmentsRepository } from './attachments.repository.js';
 import { AttachmentsService } from './attachments.service.js';
 import { ConversationAccess } from './conversation-access.service.js';
+import { ConversationDigest } from './conversation-digest.js';
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
@@ -58,6 +59,7 @@ import { ReceiptsService } from './receipts.service.js';
     ConversationAccess,
     ConversationsService,
     InboxService,
+    ConversationDigest,
     ReceiptsService,
     MessageTargets,
     MessagesService,
@@ -66,6 +68,6 @@ import { ReceiptsService } from './receipts.service.js';
     DeliveryFanout,
     MessagingGateway,
   ],
-  exports: [ConversationAccess, ConversationsService, MessagesService, MessageStore, InboxService],
+  exports: [ConversationAccess, ConversationsService, ConversationDigest, MessagesService, MessageStore],
 })
 export class MessagingModule {}

@@ -1,36 +1,16 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppsService } from '../apps/apps.service.js';
-import { InboxService } from '../messaging/inbox.service.js';
-import { MessageStore } from '../messaging/message.store.js';
-import type { UnreadSummary } from '../messaging/conversations.repository.js';
+import { ConversationDigest, type UnreadDigest } from '../messaging/conversation-digest.js';
 import { BlocksService } from '../users/blocks.service.js';
 import { UsersService } from '../users/users.service.js';
 import { ActiveUsers } from './active-users.js';
 import { JobQueue, type NewJob } from './job-queue.js';
-import type { NotifyJob } from './notification-planner.js';
+import type { Notification, NotifyJob, PushJob, WebhookJob } from './jobs.js';
 import { NotificationStateRepository, type Settings } from './notification-state.repository.js';
 import { PushSubscriptionsRepository } from './push-subscriptions.repository.js';
-import type { PushContent } from './providers/push-provider.js';
+import { DeliveryProviders } from './providers/delivery-providers.js';
 import { WebhookProvider } from './providers/webhook.provider.js';
-import { DeliveryProviders } from './push-delivery.js';
-
-/** A notification as decided, before a delivery job gives it its id. */
-export type Notification = Omit<PushContent, 'jobId'>;
-
-/** A `push` job: one notification to one subscription. */
-export interface PushJob {
-  subscriptionId: string;
-  /** Whose notification it is (the subscription may change hands before it is sent). */
-  userId: string;
-  notification: Notification;
-}
-
-/** A `webhook` job: one notification to the webhook. */
-export interface WebhookJob {
-  userId: string;
-  notification: Notification;
-}
 
 const PREVIEW_CHARS = 100;
 
@@ -47,8 +27,7 @@ export class NotificationDecider implements OnModuleInit {
     private readonly queue: JobQueue,
     private readonly state: NotificationStateRepository,
     private readonly subscriptions: PushSubscriptionsRepository,
-    private readonly inbox: InboxService,
-    private readonly messages: MessageStore,
+    private readonly digest: ConversationDigest,
     private readonly users: UsersService,
     private readonly blocks: BlocksService,
     private readonly apps: AppsService,
@@ -72,7 +51,7 @@ export class NotificationDecider implements OnModuleInit {
     const markOf = (userId: string, conversationId: string): number =>
       marks.get(`${userId}:${conversationId}`) ?? 0;
     const summaries = (
-      await this.inbox.unreadSummaries(
+      await this.digest.unreadSince(
         pairs.map((p) => ({ ...p, afterSeq: markOf(p.userId, p.conversationId) })),
       )
     ).filter((s) => s.senders.length > 0);
@@ -121,8 +100,8 @@ export class NotificationDecider implements OnModuleInit {
     }
     const moves = told.map(({ summary }) => ({
       userId: summary.userId,
-      conversationId: summary.ref.id,
-      from: markOf(summary.userId, summary.ref.id),
+      conversationId: summary.conversationId,
+      from: markOf(summary.userId, summary.conversationId),
       to: Math.max(...summary.senders.map((s) => s.lastSeq)),
     }));
     await this.db.transaction(async (tx) => {
@@ -138,28 +117,30 @@ export class NotificationDecider implements OnModuleInit {
 
   /** The notification of each window worth telling, keyed `userId:conversationId`. */
   private async compose(
-    windows: { summary: UnreadSummary; settings: Settings; audible: UnreadSummary['senders']; seq: number }[],
+    windows: { summary: UnreadDigest; settings: Settings; audible: UnreadDigest['senders']; seq: number }[],
   ): Promise<Map<string, Notification>> {
     const latest = new Map(
       (
-        await this.messages.atSeqs(windows.map((w) => ({ conversationId: w.summary.ref.id, seq: w.seq })))
+        await this.digest.messagesAt(
+          windows.map((w) => ({ conversationId: w.summary.conversationId, seq: w.seq })),
+        )
       ).map((m) => [`${m.conversationId}:${m.seq}`, m]),
     );
     const senderIds = [...new Set([...latest.values()].flatMap((m) => (m.senderId ? [m.senderId] : [])))];
     const names = new Map((await this.users.findMany(senderIds)).map((u) => [u.id, u.displayName]));
     const out = new Map<string, Notification>();
     for (const { summary, settings, audible, seq } of windows) {
-      const message = latest.get(`${summary.ref.id}:${seq}`);
+      const message = latest.get(`${summary.conversationId}:${seq}`);
       if (!message) continue;
       const sender = message.senderId ? names.get(message.senderId) : undefined;
-      out.set(`${summary.userId}:${summary.ref.id}`, {
+      out.set(`${summary.userId}:${summary.conversationId}`, {
         type: 'message',
-        conversationId: summary.ref.id,
+        conversationId: summary.conversationId,
         messageId: message.id,
         seq,
         count: audible.reduce((n, s) => n + s.count, 0),
-        title: (summary.ref.type === 'direct' ? sender : (summary.title ?? sender)) ?? 'Relay',
-        body: settings.showPreviews ? preview(message.body, message.attachments.length) : 'New message',
+        title: (summary.type === 'direct' ? sender : (summary.title ?? sender)) ?? 'Relay',
+        body: settings.showPreviews ? preview(message.body, message.attachmentCount) : 'New message',
       });
     }
     return out;

@@ -4,12 +4,7 @@ import { AppConfig } from '../common/config/app-config.js';
 import { MessageCreatedEvent } from '../messaging/events/message-created.event.js';
 import { ActiveUsers } from './active-users.js';
 import { JobQueue, type NewJob } from './job-queue.js';
-
-/** A `notify` job: tell this user about this conversation once its window closes. */
-export interface NotifyJob {
-  userId: string;
-  conversationId: string;
-}
+import type { NotifyJob } from './jobs.js';
 
 /** Messages waiting for the next plan, at most; past it the oldest are dropped (with a warning). */
 const MAX_PENDING = 50_000;

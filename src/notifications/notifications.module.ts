@@ -12,10 +12,11 @@ import { NotificationSettingsService } from './notification-settings.service.js'
 import { NotificationStateRepository } from './notification-state.repository.js';
 import { NotificationsController } from './notifications.controller.js';
 import { ApnsProvider } from './providers/apns.provider.js';
+import { DeliveryProviders } from './providers/delivery-providers.js';
 import { FcmProvider } from './providers/fcm.provider.js';
 import { WebhookProvider } from './providers/webhook.provider.js';
 import { WebPushProvider } from './providers/web-push.provider.js';
-import { DeliveryProviders, PushDelivery } from './push-delivery.js';
+import { PushDelivery } from './push-delivery.js';
 import { PushSubscriptionsRepository } from './push-subscriptions.repository.js';
 import { PushSubscriptionsService } from './push-subscriptions.service.js';
 import { VapidKeys } from './vapid-keys.js';

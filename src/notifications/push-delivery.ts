@@ -2,32 +2,11 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { PushAttemptedEvent } from './events/push-attempted.event.js';
 import { type ClaimedJob, JobQueue } from './job-queue.js';
-import type { PushJob, WebhookJob } from './notification-decider.js';
-import type { PushKind } from './push-subscription.entity.js';
+import type { PushJob, WebhookJob } from './jobs.js';
 import { PushSubscriptionsRepository } from './push-subscriptions.repository.js';
-import { ApnsProvider } from './providers/apns.provider.js';
-import { FcmProvider } from './providers/fcm.provider.js';
-import type { PushOutcome, PushProvider } from './providers/push-provider.js';
+import { DeliveryProviders } from './providers/delivery-providers.js';
+import type { PushOutcome } from './providers/push-provider.js';
 import { WebhookProvider } from './providers/webhook.provider.js';
-import { WebPushProvider } from './providers/web-push.provider.js';
-
-/** The push provider of each subscription kind. */
-@Injectable()
-export class DeliveryProviders {
-  private readonly byKind: Record<PushKind, PushProvider>;
-
-  constructor(webPush: WebPushProvider, apns: ApnsProvider, fcm: FcmProvider) {
-    this.byKind = { webpush: webPush, apns, fcm };
-  }
-
-  of(kind: PushKind): PushProvider {
-    return this.byKind[kind];
-  }
-
-  configured(kind: PushKind): boolean {
-    return this.byKind[kind].configured;
-  }
-}
 
 /**
  * Runs delivery jobs: `push` (one notification to one subscription) and `webhook`. A provider's
