@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CacheService, type SharedCache } from '../common/cache/cache.service.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import type { UserRole } from '../users/user.entity.js';
 import type { Session, SessionState } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -35,7 +35,7 @@ export class SessionsService {
     private readonly db: DataSource,
     private readonly sessions: SessionsRepository,
     private readonly tokens: TokensService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly config: AppConfig,
     caches: CacheService,
   ) {

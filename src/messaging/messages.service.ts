@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../common/config/app-config.js';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import { nothingToRefund, type Refund } from '../common/refund.js';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
 import { AttachmentsService } from './attachments.service.js';
@@ -50,7 +50,7 @@ export class MessagesService {
     private readonly access: ConversationAccess,
     private readonly attachments: AttachmentsService,
     private readonly limits: RateLimitService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly config: AppConfig,
   ) {}
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { SessionRevokedEvent } from '../auth/events/session-revoked.event.js';
 import { SessionStateChangedEvent } from '../auth/events/session-state-changed.event.js';
 import type { SessionState } from '../auth/session.entity.js';
 import { SessionsService } from '../auth/sessions.service.js';
 import { CacheService, type SharedCache } from '../common/cache/cache.service.js';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { PresenceService } from '../messaging/presence.service.js';
 
 /** A cached session state is trusted this long without a change being announced. */
@@ -30,8 +30,8 @@ export class ActiveUsers {
     this.states = caches.create({ name: 'session-states', max: 100_000, ttlMs: STATE_TTL_MS });
   }
 
-  @OnEvent(SessionStateChangedEvent.event)
-  @OnEvent(SessionRevokedEvent.event)
+  @OnDomainEvent(SessionStateChangedEvent.event)
+  @OnDomainEvent(SessionRevokedEvent.event)
   async onSessionChanged(event: { sessionId: string }): Promise<void> {
     await this.states.invalidate(event.sessionId);
   }

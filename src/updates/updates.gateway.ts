@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { AppConfig } from '../common/config/app-config.js';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { rooms } from '../realtime/rooms.js';
 import type { RelayServer, RelaySocket } from '../realtime/server-events.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
@@ -51,7 +51,7 @@ export class UpdatesGateway implements OnGatewayInit<RelayServer> {
       await socket.join(rooms.platform(auth.platform));
   }
 
-  @OnEvent(ReleasePublishedEvent.event)
+  @OnDomainEvent(ReleasePublishedEvent.event)
   onPublished(e: ReleasePublishedEvent): void {
     this.emitter.toPlatform(e.release.platform, 'update:available', e.release);
     this.logger.log(`Release ${e.release.platform} ${e.release.version} published`);
