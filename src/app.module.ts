@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { DomainEventsModule } from './common/events/domain-events.module.js';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module.js';
 import { LoggingModule } from './common/logging.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         LifecycleModule,
         LoggingModule.forRoot(options.interactive ?? false),
         EventEmitterModule.forRoot(),
+        DomainEventsModule,
         RedisModule,
         StorageModule,
         RateLimitModule,

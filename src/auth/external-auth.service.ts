@@ -9,6 +9,7 @@ import {
 } from 'jose';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { CacheService, type SharedCache } from '../common/cache/cache.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthUser } from '../common/auth/auth-context.js';
 import { SessionsService } from './sessions.service.js';
@@ -16,7 +17,6 @@ import { SessionsService } from './sessions.service.js';
 const ASYMMETRIC = ['RS256', 'ES256', 'EdDSA'];
 const POSITIVE_CACHE_MS = 30_000;
 const NEGATIVE_CACHE_MS = 5_000;
-const CACHE_LIMIT = 50_000;
 
 /** What a host token says about its user, whichever way it was verified. */
 interface HostIdentity {
@@ -29,6 +29,12 @@ interface HostIdentity {
 
 type TokenKind = 'relay' | 'jwks' | 'introspection';
 
+/** An introspection answer (null: the token is refused) and until when it is trusted. */
+interface Introspected {
+  identity: HostIdentity | null;
+  until: number;
+}
+
 /**
  * Trust of a host system's tokens: JWTs verified against its JWKS (keys cached, an unknown kid
  * refetches at most once per AUTH_JWKS_COOLDOWN_MS) or opaque tokens checked by RFC 7662 introspection (answers cached
@@ -39,13 +45,24 @@ type TokenKind = 'relay' | 'jwks' | 'introspection';
 export class ExternalAuthService {
   private readonly logger = new Logger(ExternalAuthService.name);
   private readonly jwks;
-  private readonly cache = new Map<string, { identity: HostIdentity | null; until: number }>();
+  /**
+   * Introspection answers by token hash. Nothing in Relay changes them, so no node is told of a
+   * change: each answer is trusted until its own `until` (at most POSITIVE_CACHE_MS).
+   */
+  private readonly introspected: SharedCache<Introspected>;
 
   constructor(
     private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    caches: CacheService,
   ) {
+    this.introspected = caches.create({
+      name: 'host-introspection',
+      max: 50_000,
+      ttlMs: POSITIVE_CACHE_MS,
+      scope: 'immutable',
+    });
     this.jwks = config.auth.jwksUrl
       ? createRemoteJWKSet(new URL(config.auth.jwksUrl), {
           cooldownDuration: config.auth.jwksCooldownMs,
@@ -121,7 +138,7 @@ export class ExternalAuthService {
   private async introspect(token: string): Promise<HostIdentity> {
     const key = createHash('sha256').update(token).digest('hex');
     const now = Date.now();
-    const cached = this.cache.get(key);
+    const cached = this.introspected.peek(key);
     if (cached && cached.until > now) {
       if (!cached.identity) throw AppError.unauthorized('Invalid or expired token');
       return cached.identity;
@@ -165,8 +182,7 @@ export class ExternalAuthService {
   }
 
   private remember(key: string, identity: HostIdentity | null, until: number): void {
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, { identity, until });
+    this.introspected.set(key, { identity, until });
   }
 }
 

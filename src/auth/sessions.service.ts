@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, type EntityManager } from 'typeorm';
+import { CacheService, type SharedCache } from '../common/cache/cache.service.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import type { UserRole } from '../users/user.entity.js';
 import type { Session, SessionState } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -23,15 +24,23 @@ export interface ClientInfo {
 
 @Injectable()
 export class SessionsService {
-  private readonly externalSessions = new Map<string, { id: string; until: number }>();
+  /**
+   * The Relay session of each host session (`userId:hostSessionKey` → session id), so that a host
+   * token does not extend its session on every request; dropped on every node when a session of
+   * the user is revoked.
+   */
+  private readonly externalSessions: SharedCache<string>;
 
   constructor(
     private readonly db: DataSource,
     private readonly sessions: SessionsRepository,
     private readonly tokens: TokensService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly config: AppConfig,
-  ) {}
+    caches: CacheService,
+  ) {
+    this.externalSessions = caches.create({ name: 'host-sessions', max: 50_000, ttlMs: 30_000 });
+  }
 
   /** Opens a session and its first refresh token in one transaction. */
   async open(
@@ -90,26 +99,22 @@ export class SessionsService {
    * user and host session id, extended while its tokens keep coming.
    */
   async forExternal(userId: string, hostSessionKey: string, tokenExpiresAt: Date): Promise<string> {
-    const cacheKey = `${userId}:${hostSessionKey}`;
-    const cached = this.externalSessions.get(cacheKey);
-    if (cached && cached.until > Date.now()) return cached.id;
-    const deviceId = `host:${hostSessionKey}`.slice(0, 128);
-    const expiresAt = new Date(Math.max(tokenExpiresAt.getTime(), Date.now() + 60_000));
-    const id =
-      (await this.sessions.extendHostSession(userId, deviceId, expiresAt)) ??
-      (
-        await this.sessions.insert(this.db, {
-          userId,
-          deviceId,
-          platform: 'host',
-          deviceName: 'Host system session',
-          expiresAt,
-        })
-      ).id;
-    this.externalSessions.set(cacheKey, { id, until: Date.now() + 30_000 });
-    if (this.externalSessions.size > 50_000)
-      this.externalSessions.delete(this.externalSessions.keys().next().value as string);
-    return id;
+    return this.externalSessions.read(`${userId}:${hostSessionKey}`, async () => {
+      const deviceId = `host:${hostSessionKey}`.slice(0, 128);
+      const expiresAt = new Date(Math.max(tokenExpiresAt.getTime(), Date.now() + 60_000));
+      return (
+        (await this.sessions.extendHostSession(userId, deviceId, expiresAt)) ??
+        (
+          await this.sessions.insert(this.db, {
+            userId,
+            deviceId,
+            platform: 'host',
+            deviceName: 'Host system session',
+            expiresAt,
+          })
+        ).id
+      );
+    });
   }
 
   /** True when the session exists, belongs to the user, is not revoked and has not expired. */
@@ -137,8 +142,8 @@ export class SessionsService {
   /** After revocations committed: forget cached host sessions, disconnect their sockets. */
   announceRevoked(revoked: SessionRevokedEvent[]): void {
     for (const e of revoked) {
-      for (const [key, value] of this.externalSessions)
-        if (value.id === e.sessionId) this.externalSessions.delete(key);
+      // The user's host sessions, whichever was revoked: the others are read again once.
+      void this.externalSessions.invalidateWhere((key) => key.startsWith(`${e.userId}:`));
       this.events.emit(SessionRevokedEvent.event, e);
     }
   }

@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
@@ -90,7 +90,7 @@ export class ConnectionsGateway
     return this.notifier.disconnected(socket);
   }
 
-  @OnEvent(SessionRevokedEvent.event)
+  @OnDomainEvent(SessionRevokedEvent.event)
   onSessionRevoked(e: SessionRevokedEvent): void {
     this.emitter.toSession(e.sessionId, 'session:revoked', { sessionId: e.sessionId });
     this.emitter.disconnectSession(e.sessionId);

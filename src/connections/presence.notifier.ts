@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import type { RelaySocket } from '../realtime/server-events.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
@@ -61,7 +61,7 @@ export class PresenceNotifier implements OnModuleInit {
   }
 
   /** New friends learn each other's presence at once; their connection lists need no reload. */
-  @OnEvent(FriendshipChangedEvent.event)
+  @OnDomainEvent(FriendshipChangedEvent.event)
   async onFriendshipChanged(e: FriendshipChangedEvent): Promise<void> {
     if (!e.friends) return;
     try {

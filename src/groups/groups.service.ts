@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type DeepPartial } from 'typeorm';
+import { CacheService, type SharedCache } from '../common/cache/cache.service.js';
 import { AppError } from '../common/errors/app-error.js';
 import { nothingToRefund } from '../common/refund.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
@@ -25,7 +26,7 @@ const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
 @Injectable()
 export class GroupsService implements OnModuleInit {
   /** Group id → its tenant (null: none); a group never moves between tenants. */
-  private readonly tenantOfGroup = new Map<string, string | null>();
+  private readonly tenantOfGroup: SharedCache<{ tenantId: string | null }>;
 
   constructor(
     private readonly db: DataSource,
@@ -35,7 +36,10 @@ export class GroupsService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly blocks: BlocksService,
     private readonly tenants: TenantsService,
-  ) {}
+    caches: CacheService,
+  ) {
+    this.tenantOfGroup = caches.create({ name: 'group-tenants', max: 10_000, scope: 'immutable' });
+  }
 
   onModuleInit(): void {
     this.access.registerPolicy('group', {
@@ -48,14 +52,14 @@ export class GroupsService implements OnModuleInit {
       canPost: async (userId, conversation: ConversationRef) => {
         // The hot path of every group send: membership from the access cache, and the group's
         // tenant (which never changes) from this one; the group row only for a refusal.
-        const tenantId = this.tenantOfGroup.get(conversation.groupId!);
+        const tenantId = this.tenantOfGroup.peek(conversation.groupId!)?.tenantId;
         if (tenantId !== undefined && (await this.access.isMember(conversation.id, userId))) return;
         const { group, role } = await this.groupFor(userId, conversation.groupId!, 'Conversation');
         this.checkPoster(role);
         this.rememberTenant(group);
       },
       charge: async (conversation: ConversationRef) => {
-        let tenantId = this.tenantOfGroup.get(conversation.groupId!);
+        let tenantId = this.tenantOfGroup.peek(conversation.groupId!)?.tenantId;
         if (tenantId === undefined) {
           const group = await this.groups.findById(conversation.groupId!);
           if (!group) throw AppError.notFound('Conversation');
@@ -319,8 +323,7 @@ export class GroupsService implements OnModuleInit {
 
   /** Keeps the group's tenant (null: none), which never changes, for the sends that follow. */
   private rememberTenant(group: Group): string | null {
-    if (this.tenantOfGroup.size >= 10_000) this.tenantOfGroup.clear();
-    this.tenantOfGroup.set(group.id, group.tenantId ?? null);
+    this.tenantOfGroup.set(group.id, { tenantId: group.tenantId ?? null });
     return group.tenantId ?? null;
   }
 

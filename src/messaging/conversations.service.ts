@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, type EntityManager } from 'typeorm';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { ConversationType } from './conversation.entity.js';
 import { ConversationAccess, pairKeyOf } from './conversation-access.service.js';
@@ -38,7 +38,7 @@ export class ConversationsService {
     private readonly db: DataSource,
     private readonly conversations: ConversationsRepository,
     private readonly access: ConversationAccess,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly inbox: InboxService,
   ) {}
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { ClusterBus } from '../common/redis/cluster-bus.js';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { ConversationSequencer } from './conversation-sequencer.js';
 import { ConversationsRepository } from './conversations.repository.js';
@@ -64,7 +64,7 @@ export class DeliveryFanout implements OnModuleInit {
     });
   }
 
-  @OnEvent(MessageCreatedEvent.event)
+  @OnDomainEvent(MessageCreatedEvent.event)
   onMessageCreated(e: MessageCreatedEvent): void {
     this.publish({
       kind: 'created',
@@ -74,24 +74,24 @@ export class DeliveryFanout implements OnModuleInit {
     });
   }
 
-  @OnEvent(MessageChangedEvent.event)
+  @OnDomainEvent(MessageChangedEvent.event)
   onMessageChanged(e: MessageChangedEvent): void {
     this.publish({ kind: e.kind, message: e.message, memberIds: e.memberIds });
   }
 
-  @OnEvent(ConversationJoinedEvent.event)
+  @OnDomainEvent(ConversationJoinedEvent.event)
   onJoined(e: ConversationJoinedEvent): void {
     this.emitter.joinConversation(e.userIds, e.conversationId);
     for (const [userId, view] of e.views) this.emitter.toUsers([userId], 'conversation:joined', view);
   }
 
-  @OnEvent(ConversationLeftEvent.event)
+  @OnDomainEvent(ConversationLeftEvent.event)
   onLeft(e: ConversationLeftEvent): void {
     this.emitter.leaveConversation(e.userIds, e.conversationId);
     this.emitter.toUsers(e.userIds, 'conversation:left', { conversationId: e.conversationId });
   }
 
-  @OnEvent(ReceiptEvent.event)
+  @OnDomainEvent(ReceiptEvent.event)
   onReceipt(e: ReceiptEvent): void {
     this.emitter.toConversation(
       e.conversationId,

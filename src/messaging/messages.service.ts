@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../common/config/app-config.js';
 import { loggable } from '../common/errors/all-exceptions.filter.js';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import { nothingToRefund, type Refund } from '../common/refund.js';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service.js';
 import { AttachmentsService } from './attachments.service.js';
@@ -36,8 +37,11 @@ export interface SendResult {
 @Injectable()
 export class MessagesService {
   private readonly logger = new Logger(MessagesService.name);
-  /** Sends stored lately through this node, to answer retries without the database. */
-  private readonly recent = new RecentSends(20_000);
+  /**
+   * Sends stored lately through this node (`senderId:clientMsgId` → message), to answer retries
+   * without the database. This node's own memory of its writes, not a shared fact: no bus involved.
+   */
+  private readonly recent = new LRUCache<string, MessageDto>({ max: 20_000 });
 
   constructor(
     private readonly store: MessageStore,
@@ -46,7 +50,7 @@ export class MessagesService {
     private readonly access: ConversationAccess,
     private readonly attachments: AttachmentsService,
     private readonly limits: RateLimitService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly config: AppConfig,
   ) {}
 
@@ -83,7 +87,7 @@ export class MessagesService {
       const earlier = !dto.clientMsgId
         ? null
         : rate.refusal
-          ? (this.recent.get(ctx.userId, dto.clientMsgId) ?? null)
+          ? (this.recent.get(`${ctx.userId}:${dto.clientMsgId}`) ?? null)
           : await this.store.byClientMsgId(ctx.userId, dto.clientMsgId).then((m) => m && MessageDto.from(m));
       if (!earlier) throw refusal;
       await this.giveBack(rate.refund);
@@ -111,7 +115,7 @@ export class MessagesService {
       throw AppError.notFound('Conversation');
     }
     const view = MessageDto.from(outcome.message);
-    if (dto.clientMsgId) this.recent.remember(ctx.userId, dto.clientMsgId, view);
+    if (dto.clientMsgId) this.recent.set(`${ctx.userId}:${dto.clientMsgId}`, view);
     if (outcome.kind === 'duplicate') {
       // A retry costs nothing: neither the rate point nor the quota it took on the way in.
       await this.giveBack(quota, rate.refund);
@@ -228,23 +232,5 @@ export class MessagesService {
       { name: 'messages', points: messagesPerSec, windowSeconds: 1, burst: messagesBurst },
       userId,
     );
-  }
-}
-
-/** The last `capacity` sends stored through this node, by sender and clientMsgId (oldest forgotten first). */
-class RecentSends {
-  private readonly messages = new Map<string, MessageDto>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(senderId: string, clientMsgId: string): MessageDto | undefined {
-    return this.messages.get(`${senderId}:${clientMsgId}`);
-  }
-
-  remember(senderId: string, clientMsgId: string, message: MessageDto): void {
-    const key = `${senderId}:${clientMsgId}`;
-    this.messages.delete(key);
-    this.messages.set(key, message);
-    if (this.messages.size > this.capacity) this.messages.delete(this.messages.keys().next().value!);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import { ConversationAccess } from './conversation-access.service.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { ReceiptEvent } from './events/receipt.event.js';
@@ -10,7 +10,7 @@ export class ReceiptsService {
   constructor(
     private readonly access: ConversationAccess,
     private readonly conversations: ConversationsRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   /** Moves the caller's read (and with it delivered) watermark forward, never back, never past lastSeq. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { PresenceService } from '../connections/presence.service.js';
 import { MessageCreatedEvent } from '../messaging/events/message-created.event.js';
 import { PushAttemptedEvent } from '../notifications/events/push-attempted.event.js';
@@ -75,13 +75,13 @@ export class MetricsService {
     });
   }
 
-  @OnEvent(PushAttemptedEvent.event)
+  @OnDomainEvent(PushAttemptedEvent.event)
   onPush(e: PushAttemptedEvent): void {
     this.pushDuration.observe({ provider: e.provider, outcome: e.outcome }, e.seconds);
     if (e.outcome !== 'delivered') this.pushFailures.inc({ provider: e.provider, outcome: e.outcome });
   }
 
-  @OnEvent(MessageCreatedEvent.event)
+  @OnDomainEvent(MessageCreatedEvent.event)
   onMessage(e: MessageCreatedEvent): void {
     this.messages.inc({ type: e.message.appId ? 'app' : 'user' });
   }

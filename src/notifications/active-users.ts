@@ -1,21 +1,14 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { Injectable } from '@nestjs/common';
 import { SessionRevokedEvent } from '../auth/events/session-revoked.event.js';
 import { SessionStateChangedEvent } from '../auth/events/session-state-changed.event.js';
 import type { SessionState } from '../auth/session.entity.js';
 import { SessionsService } from '../auth/sessions.service.js';
-import { ClusterBus } from '../common/redis/cluster-bus.js';
+import { CacheService, type SharedCache } from '../common/cache/cache.service.js';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { PresenceService } from '../connections/presence.service.js';
 
-const BUS_CHANNEL = 'notifications:session-state';
-declare module '../common/redis/bus-channels.js' {
-  interface BusChannels {
-    'notifications:session-state': { sessionId: string };
-  }
-}
 /** A cached session state is trusted this long without a change being announced. */
 const STATE_TTL_MS = 60_000;
-const MAX_CACHED = 100_000;
 
 /**
  * Which users have a connected session in state `active` (they see messages as they arrive and
@@ -25,29 +18,22 @@ const MAX_CACHED = 100_000;
  * sessions not seen before.
  */
 @Injectable()
-export class ActiveUsers implements OnModuleInit {
-  private readonly states = new Map<string, { state: SessionState | null; until: number }>();
+export class ActiveUsers {
+  /** Session id → its state (null: not live). */
+  private readonly states: SharedCache<{ state: SessionState | null }>;
 
   constructor(
     private readonly presence: PresenceService,
     private readonly sessions: SessionsService,
-    private readonly bus: ClusterBus,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(BUS_CHANNEL, (payload) => {
-      const sessionId = (payload as { sessionId?: unknown }).sessionId;
-      if (typeof sessionId === 'string') this.states.delete(sessionId);
-    });
-    // Changes announced while the bus was down were missed.
-    this.bus.onInterruption(() => this.states.clear());
+    caches: CacheService,
+  ) {
+    this.states = caches.create({ name: 'session-states', max: 100_000, ttlMs: STATE_TTL_MS });
   }
 
-  @OnEvent(SessionStateChangedEvent.event)
-  @OnEvent(SessionRevokedEvent.event)
+  @OnDomainEvent(SessionStateChangedEvent.event)
+  @OnDomainEvent(SessionRevokedEvent.event)
   async onSessionChanged(event: { sessionId: string }): Promise<void> {
-    this.states.delete(event.sessionId);
-    await this.bus.publish(BUS_CHANNEL, { sessionId: event.sessionId }).catch(() => undefined);
+    await this.states.invalidate(event.sessionId);
   }
 
   /** Of these users, those with a connected session in state active, on any node. */
@@ -70,18 +56,17 @@ export class ActiveUsers implements OnModuleInit {
 
   private async activeOf(connected: Map<string, string[]>): Promise<Set<string>> {
     if (connected.size === 0) return new Set();
-    const now = Date.now();
-    const unknown = [...connected.values()].flat().filter((id) => !((this.states.get(id)?.until ?? 0) > now));
-    if (unknown.length > 0) {
-      const found = await this.sessions.statesOf([...new Set(unknown)]);
-      if (this.states.size > MAX_CACHED) this.states.clear();
-      // Without the bus, a change on another node would go unheard: used for this batch only.
-      const until = this.bus.reliable ? now + STATE_TTL_MS : now;
-      for (const id of unknown) this.states.set(id, { state: found.get(id) ?? null, until });
-    }
+    // While the bus is interrupted, the cache keeps nothing: what is read serves this batch only.
+    const states = await this.states.readMany(
+      [...new Set([...connected.values()].flat())],
+      async (unknown) => {
+        const found = await this.sessions.statesOf(unknown);
+        return new Map(unknown.map((id) => [id, { state: found.get(id) ?? null }]));
+      },
+    );
     const active = new Set<string>();
     for (const [userId, sessionIds] of connected) {
-      if (sessionIds.some((id) => this.states.get(id)?.state === 'active')) active.add(userId);
+      if (sessionIds.some((id) => states.get(id)?.state === 'active')) active.add(userId);
     }
     return active;
   }

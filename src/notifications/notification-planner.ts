@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { AppConfig } from '../common/config/app-config.js';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { MessageCreatedEvent } from '../messaging/events/message-created.event.js';
 import { ActiveUsers } from './active-users.js';
 import { JobQueue, type NewJob } from './job-queue.js';
@@ -41,7 +41,7 @@ export class NotificationPlanner implements OnModuleInit, OnApplicationShutdown 
     if (this.sweeper) clearInterval(this.sweeper);
   }
 
-  @OnEvent(MessageCreatedEvent.event)
+  @OnDomainEvent(MessageCreatedEvent.event)
   onMessage(event: MessageCreatedEvent): void {
     if (!event.memberIds.some((id) => id !== event.message.senderId)) return;
     if (this.pending.length >= MAX_PENDING) {

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import { PushAttemptedEvent } from './events/push-attempted.event.js';
 import { type ClaimedJob, JobQueue } from './job-queue.js';
 import type { PushJob, WebhookJob } from './jobs.js';
@@ -23,7 +23,7 @@ export class PushDelivery implements OnModuleInit {
     private readonly providers: DeliveryProviders,
     private readonly subscriptions: PushSubscriptionsRepository,
     private readonly webhook: WebhookProvider,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   onModuleInit(): void {

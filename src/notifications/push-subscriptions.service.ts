@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { SessionRevokedEvent } from '../auth/events/session-revoked.event.js';
 import type { AuthUser } from '../common/auth/auth-context.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import { PushSubscriptionDto, type CreatePushSubscriptionDto } from './dto/notifications.dto.js';
 import { base64urlBytes, checkPushEndpoint } from './endpoint-guard.js';
@@ -57,7 +57,7 @@ export class PushSubscriptionsService {
   }
 
   /** A revoked session's devices stop receiving pushes. */
-  @OnEvent(SessionRevokedEvent.event, { async: true, suppressErrors: true })
+  @OnDomainEvent(SessionRevokedEvent.event, { async: true, suppressErrors: true })
   async onSessionRevoked(event: SessionRevokedEvent): Promise<void> {
     await this.subscriptions.deleteBySession(event.sessionId);
   }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { SessionsService } from '../auth/sessions.service.js';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import type { GroupDto } from '../groups/dto/group.dto.js';
 import { GroupsService } from '../groups/groups.service.js';
 import { TenantsService } from '../orgs/tenants.service.js';
@@ -21,7 +21,7 @@ export class ProvisioningService {
     private readonly friends: FriendsService,
     private readonly groups: GroupsService,
     private readonly tenants: TenantsService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   /** Creates or updates (and reactivates) a user; with a tenant, makes them a member of it. */

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Response } from 'express';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../common/config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import { displayFileName } from '../common/http/file-name.js';
 import { FileStore } from '../common/storage/file-store.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
@@ -39,7 +39,7 @@ export class ReleasesService {
 
   constructor(
     private readonly releases: ReleasesRepository,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
     private readonly files: FileStore,
     config: AppConfig,
   ) {

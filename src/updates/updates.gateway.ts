@@ -1,8 +1,8 @@
 import { Logger, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { WebSocketGateway } from '@nestjs/websockets';
 import { type Admission, AdmissionPipeline, refusal } from '../connections/admission.js';
 import { AppConfig } from '../common/config/app-config.js';
+import { OnDomainEvent } from '../common/events/domain-events.js';
 import { rooms } from '../realtime/rooms.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { ClientKeysService } from './client-keys.service.js';
@@ -55,7 +55,7 @@ export class UpdatesGateway implements OnModuleInit {
     }
   }
 
-  @OnEvent(ReleasePublishedEvent.event)
+  @OnDomainEvent(ReleasePublishedEvent.event)
   onPublished(e: ReleasePublishedEvent): void {
     this.emitter.toPlatform(e.release.platform, 'update:available', e.release);
     this.logger.log(`Release ${e.release.platform} ${e.release.version} published`);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { Block } from './block.entity.js';
 import { BlocksRepository } from './blocks.repository.js';
@@ -18,7 +18,7 @@ export class BlocksService {
     private readonly blocks: BlocksRepository,
     private readonly friendships: FriendsRepository,
     private readonly users: UsersService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error.js';
+import { DomainEventBus } from '../common/events/domain-events.js';
 import { decodeCursor, encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { Db } from '../database/sql.js';
 import { isUniqueViolation } from '../database/pg-errors.js';
@@ -19,7 +19,7 @@ export class FriendsService {
     private readonly friendships: FriendsRepository,
     private readonly users: UsersService,
     private readonly blocks: BlocksService,
-    private readonly events: EventEmitter2,
+    private readonly events: DomainEventBus,
   ) {}
 
   /**

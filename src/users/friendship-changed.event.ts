@@ -7,3 +7,9 @@ export class FriendshipChangedEvent {
     readonly friends: boolean,
   ) {}
 }
+
+declare module '../common/events/domain-events.js' {
+  interface DomainEvents {
+    'friendship.changed': FriendshipChangedEvent;
+  }
+}

@@ -10,3 +10,9 @@ export class RelationChangedEvent {
     readonly otherId: string | null,
   ) {}
 }
+
+declare module '../common/events/domain-events.js' {
+  interface DomainEvents {
+    'relation.changed': RelationChangedEvent;
+  }
+}

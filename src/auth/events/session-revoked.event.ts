@@ -7,3 +7,9 @@ export class SessionRevokedEvent {
     readonly reason: string,
   ) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'session.revoked': SessionRevokedEvent;
+  }
+}

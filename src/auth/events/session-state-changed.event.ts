@@ -9,3 +9,9 @@ export class SessionStateChangedEvent {
     readonly state: SessionState,
   ) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'session.state-changed': SessionStateChangedEvent;
+  }
+}

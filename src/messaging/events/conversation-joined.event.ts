@@ -12,3 +12,9 @@ export class ConversationJoinedEvent {
     readonly views: ReadonlyMap<string, ConversationDto>,
   ) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'conversation.joined': ConversationJoinedEvent;
+  }
+}

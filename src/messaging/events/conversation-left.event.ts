@@ -6,3 +6,9 @@ export class ConversationLeftEvent {
     readonly userIds: string[],
   ) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'conversation.left': ConversationLeftEvent;
+  }
+}

@@ -9,3 +9,9 @@ export class MessageChangedEvent {
     readonly memberIds: string[],
   ) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'message.changed': MessageChangedEvent;
+  }
+}

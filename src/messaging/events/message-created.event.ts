@@ -9,3 +9,9 @@ export class MessageCreatedEvent {
     readonly originSocketId: string | null,
   ) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'message.created': MessageCreatedEvent;
+  }
+}

@@ -10,3 +10,9 @@ export class ReceiptEvent {
     readonly hiddenFrom: ReadonlySet<string> = new Set(),
   ) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'conversation.receipt': ReceiptEvent;
+  }
+}

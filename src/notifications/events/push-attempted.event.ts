@@ -8,3 +8,9 @@ export class PushAttemptedEvent {
     readonly seconds: number,
   ) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'notifications.push-attempted': PushAttemptedEvent;
+  }
+}

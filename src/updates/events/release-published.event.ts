@@ -5,3 +5,9 @@ export class ReleasePublishedEvent {
   static readonly event = 'release.published';
   constructor(readonly release: ReleaseDto) {}
 }
+
+declare module '../../common/events/domain-events.js' {
+  interface DomainEvents {
+    'release.published': ReleasePublishedEvent;
+  }
+}
