@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { createServer, type Socket as TcpSocket } from 'node:net';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { bearer, createGroup, registerUser } from './support/factories.js';
 import { PrivateRedis } from './support/redis-server.js';
@@ -121,5 +122,28 @@ withServers('Redis outages: shutting down', () => {
     await node.close();
     expect(Date.now() - started).toBeLessThan(5000);
     socket.close();
+  }, 30_000);
+
+  it('a node closes cleanly while its reconnections to Redis are in flight', async () => {
+    redis = await PrivateRedis.start();
+    const node = await startApp({ REDIS_URL: redis.url, REDIS_PREFIX: `relay-outage:${randomUUID()}:` });
+    const a = await registerUser(node);
+    const socket = await connect(node, a.accessToken);
+    await redis.kill();
+    // Something takes Redis's port and never answers: each of the node's four connections (commands,
+    // bus, Socket.IO adapter's publisher and subscriber) is caught in the middle of reconnecting,
+    // where a closing connection fails whatever it had queued.
+    const accepted: TcpSocket[] = [];
+    const silent = createServer((c) => accepted.push(c)).listen(redis.port, '127.0.0.1');
+    try {
+      await until(() => accepted.length >= 4, 10_000, 'the node reconnecting');
+      const started = Date.now();
+      await node.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      socket.close();
+      for (const c of accepted) c.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   }, 30_000);
 });

@@ -50,7 +50,12 @@ withServers('WORKERS=2 on one port', () => {
 
   it('users on different workers exchange messages and see each other online; a worker that dies is replaced', async () => {
     node = await startServerProcess(
-      { WORKERS: '2', REDIS_PREFIX: `relay-workers:${randomUUID()}:`, LOG_LEVEL: 'info' },
+      {
+        WORKERS: '2',
+        REDIS_PREFIX: `relay-workers:${randomUUID()}:`,
+        LOG_LEVEL: 'info',
+        DEBUG: process.env.SERVER_DEBUG,
+      },
       { captureOutput: true },
     );
     const workers = childrenOf(node.process.pid!);

@@ -37,8 +37,8 @@ export class RelayIoAdapter extends IoAdapter {
     };
     const server: Server = super.createIOServer(port, { ...options, ...settings } as ServerOptions);
     if (redis.client) {
-      const pub = quietPublisher(redis.duplicate());
-      const sub = redis.duplicate();
+      const pub = quiet(redis.duplicate(), ['publish']);
+      const sub = quiet(redis.duplicate(), ['punsubscribe', 'unsubscribe']);
       this.connections.push(pub, sub);
       server.adapter(createAdapter(pub, sub, { key: `${redis.prefix}socket.io` }));
     }
@@ -55,15 +55,19 @@ export class RelayIoAdapter extends IoAdapter {
 }
 
 /**
- * The adapter publishes without handling a failure (Redis away): each would be an unhandled
- * rejection, which ends a Node process. A broadcast that cannot reach Redis is lost to the other
- * nodes (this node's own sockets still get it): typing and receipts meanwhile, or a room change,
- * which leaves a socket on another node outside that conversation's room until it reconnects.
- * Messages do not depend on it: they reach users through the cluster bus and its catch-up.
+ * The adapter publishes, and unsubscribes when the server closes, without handling a failure
+ * (Redis away): each would be an unhandled rejection, which ends a Node process. Unsubscribes
+ * queued while Redis is away fail when the connection is closed right after them, at shutdown. A
+ * broadcast that cannot reach Redis is lost to the other nodes (this node's own sockets still get
+ * it): typing and receipts meanwhile, or a room change, which leaves a socket on another node
+ * outside that conversation's room until it reconnects. Messages do not depend on it: they reach
+ * users through the cluster bus and its catch-up.
  */
-function quietPublisher(pub: Redis): Redis {
-  const publish: (channel: string, message: string | Buffer) => Promise<number> = pub.publish.bind(pub);
-  (pub as { publish: unknown }).publish = (channel: string, message: string | Buffer) =>
-    publish(channel, message).catch(() => 0);
-  return pub;
+function quiet(connection: Redis, commands: ('publish' | 'punsubscribe' | 'unsubscribe')[]): Redis {
+  const calls = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of commands) {
+    const command = calls[name]!.bind(connection);
+    calls[name] = (...args: unknown[]) => command(...args).catch(() => 0);
+  }
+  return connection;
 }
