@@ -9,7 +9,7 @@ import { rooms } from '../realtime/rooms.js';
 import { SocketRouter } from '../realtime/socket-router.js';
 import { PresenceService } from './presence.service.js';
 import type { RelayServer, RelaySocket } from '../realtime/server-events.js';
-import { ConversationsRepository } from './conversations.repository.js';
+import { MembershipRepository } from './membership.repository.js';
 
 /**
  * Admission of a socket, before the client is told it is connected: its origin, its token (a
@@ -21,7 +21,7 @@ import { ConversationsRepository } from './conversations.repository.js';
 export class SocketHandshake {
   constructor(
     private readonly auth: AuthService,
-    private readonly conversations: ConversationsRepository,
+    private readonly conversations: MembershipRepository,
     private readonly limits: RateLimitService,
     private readonly presence: PresenceService,
     private readonly router: SocketRouter,

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppsService } from '../apps/apps.service.js';
 import { InboxService } from '../messaging/inbox.service.js';
 import { MessageStore } from '../messaging/message.store.js';
-import type { UnreadSummary } from '../messaging/conversations.repository.js';
+import type { UnreadSummary } from '../messaging/inbox.repository.js';
 import { BlocksService } from '../users/blocks.service.js';
 import { UsersService } from '../users/users.service.js';
 import { ActiveUsers } from './active-users.js';
