@@ -5,6 +5,7 @@ import { GroupsModule } from '../groups/groups.module.js';
 import { MessagingModule } from '../messaging/messaging.module.js';
 import { OrgsModule } from '../orgs/orgs.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AppChannelPolicy } from './app-channel.policy.js';
 import { AppChannelsService } from './app-channels.service.js';
 import { AppsController } from './apps.controller.js';
 import { AppsRepository } from './apps.repository.js';
@@ -13,7 +14,7 @@ import { AppsService } from './apps.service.js';
 @Module({
   imports: [ConnectionsModule, UsersModule, AuthModule, MessagingModule, OrgsModule, GroupsModule],
   controllers: [AppsController],
-  providers: [AppsRepository, AppChannelsService, AppsService],
+  providers: [AppsRepository, AppChannelsService, AppChannelPolicy, AppsService],
   exports: [AppsService],
 })
 export class AppsModule {}

@@ -42,7 +42,9 @@ export class GroupsService implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.access.registerPolicy('group', {
+    this.access.registerPolicy({
+      kind: 'group',
+      recipient: 'group',
       resolve: async (userId, groupId) => {
         const { group, role } = await this.groupFor(userId, groupId);
         this.checkPoster(role);
@@ -67,6 +69,8 @@ export class GroupsService implements OnModuleInit {
         }
         return tenantId ? this.tenants.consume(tenantId, 'messages', 1) : nothingToRefund;
       },
+      // Owners and admins delete others' messages.
+      mayModerate: (role) => MANAGERS.includes(role),
     });
   }
 

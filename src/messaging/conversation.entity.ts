@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ConversationType = 'direct' | 'group' | 'org' | 'app';
+/** The kinds of conversation; each has a `ConversationPolicy`, registered by the module that owns it. */
+export const CONVERSATION_TYPES = ['direct', 'group', 'org', 'app'] as const;
+export type ConversationType = (typeof CONVERSATION_TYPES)[number];
 
 /** Postgres bigint arrives as a string; seqs stay far below 2^53. */
 export const bigintNumber = {

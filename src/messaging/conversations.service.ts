@@ -5,18 +5,19 @@ import { AppError } from '../common/errors/app-error.js';
 import { DomainEventBus } from '../common/events/domain-events.js';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { ConversationType } from './conversation.entity.js';
-import { ConversationAccess, pairKeyOf } from './conversation-access.service.js';
+import { ConversationFacts } from './conversation-facts.js';
 import type { MemberRole } from './conversation-member.entity.js';
 import {
   type ConversationRef,
   ConversationsRepository,
-  type MemberRow,
   type NewConversation,
 } from './conversations.repository.js';
 import type { ConversationDto } from './dto/conversation.dto.js';
 import { ConversationJoinedEvent } from './events/conversation-joined.event.js';
-import { InboxService } from './inbox.service.js';
 import { ConversationLeftEvent } from './events/conversation-left.event.js';
+import { InboxService } from './inbox.service.js';
+import { KeyedConversationsRepository, pairKeyOf } from './keyed-conversations.repository.js';
+import { type MemberRow, MembershipRepository } from './membership.repository.js';
 
 export interface MembershipChange {
   conversationId: string;
@@ -37,7 +38,9 @@ export class ConversationsService {
   constructor(
     private readonly db: DataSource,
     private readonly conversations: ConversationsRepository,
-    private readonly access: ConversationAccess,
+    private readonly keyed: KeyedConversationsRepository,
+    private readonly membership: MembershipRepository,
+    private readonly facts: ConversationFacts,
     private readonly events: DomainEventBus,
     private readonly inbox: InboxService,
   ) {}
@@ -45,20 +48,20 @@ export class ConversationsService {
   /** The direct conversation of two users; created (with both members) when `create` is set. */
   async direct(a: string, b: string, create: boolean): Promise<ConversationRef | null> {
     const key = pairKeyOf(a, b);
-    const known = this.access.knownDirect(key);
+    const known = this.facts.knownDirect(key);
     if (known) return known;
-    const found = await this.conversations.findByPairKey(key);
-    if (found) return this.access.remember(found);
+    const found = await this.keyed.findByPairKey(key);
+    if (found) return this.facts.remember(found);
     if (!create) return null;
     const created = await this.db.transaction(async (tx) => {
-      const ref = await this.conversations.insertDirect(tx, key);
+      const ref = await this.keyed.insertDirect(tx, key);
       if (!ref) return null; // Opened concurrently by the other user.
-      await this.conversations.insertMembers(tx, ref.id, [a, b]);
+      await this.membership.insertMembers(tx, ref.id, [a, b]);
       return ref;
     });
     if (!created) return this.direct(a, b, false);
     await this.announce({ conversationId: created.id, joined: [a, b], left: [] });
-    return this.access.remember(created);
+    return this.facts.remember(created);
   }
 
   /**
@@ -72,14 +75,14 @@ export class ConversationsService {
   ): Promise<ConversationRef> {
     const ref = await this.conversations.insert(tx, fields);
     for (const role of ['owner', 'admin', 'member'] as const) {
-      await this.conversations.insertMembers(
+      await this.membership.insertMembers(
         tx,
         ref.id,
         members.filter((m) => (m.role ?? 'member') === role).map((m) => m.userId),
         role,
       );
     }
-    return this.access.remember(ref);
+    return this.facts.remember(ref);
   }
 
   /**
@@ -91,9 +94,7 @@ export class ConversationsService {
     members: { pairKey: string; userId: string }[],
   ): Promise<Map<string, string>> {
     if (members.length === 0) return new Map();
-    const { byKey, created } = await this.db.transaction((tx) =>
-      this.conversations.ensureKeyed(tx, fields, members),
-    );
+    const { byKey, created } = await this.db.transaction((tx) => this.keyed.ensureKeyed(tx, fields, members));
     await this.announce(
       ...members.flatMap((m) => {
         const conversationId = byKey.get(m.pairKey);
@@ -115,14 +116,9 @@ export class ConversationsService {
     userIds: string[],
     options: { role?: MemberRole; capacity?: number } = {},
   ): Promise<string[]> {
-    const added = await this.conversations.insertMembers(
-      tx,
-      conversationId,
-      userIds,
-      options.role ?? 'member',
-    );
+    const added = await this.membership.insertMembers(tx, conversationId, userIds, options.role ?? 'member');
     if (options.capacity !== undefined && added.length > 0) {
-      if ((await this.conversations.memberCount(tx, conversationId)) > options.capacity) {
+      if ((await this.membership.memberCount(tx, conversationId)) > options.capacity) {
         throw AppError.conflict(`The group is full (at most ${options.capacity} members)`);
       }
     }
@@ -142,14 +138,14 @@ export class ConversationsService {
   ): Promise<MembershipChange> {
     const have =
       current ??
-      (await this.conversations.membersOfMany(tx, [conversationId])).get(conversationId) ??
+      (await this.membership.membersOfMany(tx, [conversationId])).get(conversationId) ??
       new Set<string>();
     const joined = await this.addMembersTx(
       tx,
       conversationId,
       [...desired].filter((id) => !have.has(id)),
     );
-    const left = await this.conversations.deleteMembers(
+    const left = await this.membership.deleteMembers(
       tx,
       conversationId,
       [...have].filter((id) => !desired.has(id)),
@@ -159,7 +155,7 @@ export class ConversationsService {
 
   /** Current members of several conversations, in the caller's transaction. */
   membersOfMany(tx: EntityManager, conversationIds: string[]): Promise<Map<string, Set<string>>> {
-    return this.conversations.membersOfMany(tx, conversationIds);
+    return this.membership.membersOfMany(tx, conversationIds);
   }
 
   /** Adds members in a transaction of its own and announces them. */
@@ -175,7 +171,7 @@ export class ConversationsService {
 
   async removeMembers(conversationId: string, userIds: string[]): Promise<string[]> {
     const left = await this.db.transaction((tx) =>
-      this.conversations.deleteMembers(tx, conversationId, userIds),
+      this.membership.deleteMembers(tx, conversationId, userIds),
     );
     await this.announce({ conversationId, joined: [], left });
     return left;
@@ -211,22 +207,23 @@ export class ConversationsService {
 
   /** Deletes a conversation with its messages inside the caller's transaction; returns its members (announce them as left). */
   async delete(tx: EntityManager, conversationId: string): Promise<string[]> {
-    const members = await this.conversations.delete(tx, conversationId);
-    this.access.forgetRef(conversationId);
+    const members = await this.membership.removeAll(tx, conversationId);
+    await this.conversations.delete(tx, conversationId);
+    this.facts.forgetRef(conversationId);
     return members;
   }
 
   setRole(tx: EntityManager, conversationId: string, userId: string, role: MemberRole): Promise<boolean> {
-    return this.conversations.setRole(tx, conversationId, userId, role);
+    return this.membership.setRole(tx, conversationId, userId, role);
   }
 
   memberCounts(conversationIds: string[]): Promise<Map<string, number>> {
-    return this.conversations.memberCounts(conversationIds);
+    return this.membership.memberCounts(conversationIds);
   }
 
   /** Members with their roles, by join time. */
   async listMembers(conversationId: string, limit: number, cursor?: string): Promise<Page<MemberRow>> {
-    const rows = await this.conversations.listMembers(conversationId, limit + 1, cursor);
+    const rows = await this.membership.listMembers(conversationId, limit + 1, cursor);
     return toPage(
       rows,
       limit,
@@ -236,6 +233,6 @@ export class ConversationsService {
   }
 
   conversationIdsOf(userId: string): Promise<string[]> {
-    return this.conversations.conversationIdsOf(userId);
+    return this.membership.conversationIdsOf(userId);
   }
 }

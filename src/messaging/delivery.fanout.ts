@@ -4,7 +4,7 @@ import { ClusterBus } from '../common/redis/cluster-bus.js';
 import { OnDomainEvent } from '../common/events/domain-events.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { ConversationSequencer } from './conversation-sequencer.js';
-import { ConversationsRepository } from './conversations.repository.js';
+import { MembershipRepository } from './membership.repository.js';
 import { MessageDto } from './dto/message.dto.js';
 import { ConversationJoinedEvent } from './events/conversation-joined.event.js';
 import { ConversationLeftEvent } from './events/conversation-left.event.js';
@@ -51,7 +51,7 @@ export class DeliveryFanout implements OnModuleInit {
     private readonly bus: ClusterBus,
     private readonly emitter: SocketEmitter,
     private readonly store: MessageStore,
-    private readonly conversations: ConversationsRepository,
+    private readonly membership: MembershipRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -168,7 +168,7 @@ export class DeliveryFanout implements OnModuleInit {
   ): Promise<{ conversationId: string; seq: number; deliver: () => void }[]> {
     const ids = [...new Set(messages.map((m) => m.conversationId))];
     const members = new Map(
-      await Promise.all(ids.map(async (id) => [id, await this.conversations.memberIds(id)] as const)),
+      await Promise.all(ids.map(async (id) => [id, await this.membership.memberIds(id)] as const)),
     );
     return messages.map((m) => ({
       conversationId: m.conversationId,

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error.js';
 import { MAX_PAGE_SIZE } from '../common/pagination/cursor.js';
 import { ConversationAccess } from './conversation-access.service.js';
-import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
 import type { SyncDto, SyncResultDto } from './dto/conversation.dto.js';
 import { MessageDto } from './dto/message.dto.js';
 import type { Message } from './message.entity.js';
+import { MembershipRepository } from './membership.repository.js';
 import { MessageStore, type SeqRange } from './message.store.js';
 import { isUUID } from 'class-validator';
 import { decodeSyncToken, encodeSyncToken, type SyncSnapshot } from './sync-token.js';
@@ -22,7 +22,7 @@ export class HistoryService {
   constructor(
     private readonly access: ConversationAccess,
     private readonly conversations: ConversationsService,
-    private readonly repository: ConversationsRepository,
+    private readonly membership: MembershipRepository,
     private readonly store: MessageStore,
   ) {}
 
@@ -75,7 +75,7 @@ export class HistoryService {
     limit: number,
     since: SyncSnapshot | null = null,
   ): Promise<SyncResultDto> {
-    const { snapshot, conversations: mine, departed } = await this.repository.syncState(userId, since);
+    const { snapshot, conversations: mine, departed } = await this.membership.syncState(userId, since);
     const stale = mine.filter((c) => c.lastSeq > (cursors[c.id] ?? 0));
     const held = since
       ? mine

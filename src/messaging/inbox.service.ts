@@ -2,14 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { encodeCursor, type Page, toPage } from '../common/pagination/cursor.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { peerOf } from './conversation-access.service.js';
 import { AppError } from '../common/errors/app-error.js';
-import {
-  ConversationsRepository,
-  type InboxRow,
-  type UnreadQuery,
-  type UnreadSummary,
-} from './conversations.repository.js';
+import { ConversationAccess } from './conversation-access.service.js';
+import type { ConversationRef } from './conversations.repository.js';
+import { InboxRepository, type InboxRow, type UnreadQuery, type UnreadSummary } from './inbox.repository.js';
+import { MembershipRepository } from './membership.repository.js';
 import type { ConversationDto } from './dto/conversation.dto.js';
 import { MessageDto } from './dto/message.dto.js';
 import { messageFromJson } from './message.store.js';
@@ -18,7 +15,9 @@ import { messageFromJson } from './message.store.js';
 @Injectable()
 export class InboxService {
   constructor(
-    private readonly conversations: ConversationsRepository,
+    private readonly inbox: InboxRepository,
+    private readonly membership: MembershipRepository,
+    private readonly access: ConversationAccess,
     private readonly users: UsersService,
   ) {}
 
@@ -27,7 +26,7 @@ export class InboxService {
    * the conversation and whether the member muted it; for many pairs at once. Non-members are left out.
    */
   unreadSummaries(pairs: UnreadQuery[]): Promise<UnreadSummary[]> {
-    return this.conversations.unreadSummaries(pairs);
+    return this.inbox.unreadSummaries(pairs);
   }
 
   /** Mutes the caller's notifications of a conversation (`until` null: until unmuted). */
@@ -37,17 +36,17 @@ export class InboxService {
         fields: [{ field: 'until', problems: ['must be in the future'] }],
       });
     }
-    if (!(await this.conversations.setMuted(userId, conversationId, true, until)))
+    if (!(await this.membership.setMuted(userId, conversationId, true, until)))
       throw AppError.notFound('Conversation');
   }
 
   async unmute(userId: string, conversationId: string): Promise<void> {
-    if (!(await this.conversations.setMuted(userId, conversationId, false, null)))
+    if (!(await this.membership.setMuted(userId, conversationId, false, null)))
       throw AppError.notFound('Conversation');
   }
 
   async list(userId: string, limit: number, cursor?: string): Promise<Page<ConversationDto>> {
-    const rows = await this.conversations.inbox(userId, limit + 1, cursor);
+    const rows = await this.inbox.inbox(userId, limit + 1, cursor);
     const peers = await this.peersOf(rows.map((row) => ({ userId, row })));
     return toPage(
       rows,
@@ -64,7 +63,7 @@ export class InboxService {
   async views(
     pairs: { conversationId: string; userId: string }[],
   ): Promise<Map<string, Map<string, ConversationDto>>> {
-    const rows = await this.conversations.inboxRowsOf(pairs);
+    const rows = await this.inbox.inboxRowsOf(pairs);
     const peers = await this.peersOf(rows.map((row) => ({ userId: row.userId, row })));
     const out = new Map<string, Map<string, ConversationDto>>();
     for (const row of rows) {
@@ -75,17 +74,22 @@ export class InboxService {
     return out;
   }
 
-  /** The other users of direct conversations, for their titles. */
+  /** The users whose names title these conversations (the peers of direct conversations). */
   private async peersOf(seen: { userId: string; row: InboxRow }[]): Promise<Map<string, User>> {
-    const ids = seen
-      .filter(({ row }) => row.ref.type === 'direct')
-      .map(({ userId, row }) => peerOf(row.ref.pairKey!, userId));
+    const ids = seen.flatMap(({ userId, row }) => {
+      const peerId = this.peerOf(row.ref, userId);
+      return peerId ? [peerId] : [];
+    });
     return new Map((await this.users.findMany([...new Set(ids)])).map((u) => [u.id, u]));
+  }
+
+  private peerOf(ref: ConversationRef, userId: string): string | undefined {
+    return this.access.policyOf(ref.type).peerOf?.(ref, userId);
   }
 
   private view(userId: string, row: InboxRow, peers: Map<string, User>): ConversationDto {
     const { ref, title, lastSeq, readSeq, lastMessage } = row;
-    const peerId = ref.type === 'direct' ? peerOf(ref.pairKey!, userId) : undefined;
+    const peerId = this.peerOf(ref, userId);
     return {
       id: ref.id,
       type: ref.type,

@@ -8,7 +8,7 @@ import type { RelaySocket } from '../realtime/server-events.js';
 import { SocketEmitter } from '../realtime/socket-emitter.js';
 import { SocketRouter } from '../realtime/socket-router.js';
 import { ConversationAccess } from './conversation-access.service.js';
-import { ConversationsRepository } from './conversations.repository.js';
+import { MembershipRepository } from './membership.repository.js';
 import {
   ConversationSeqDto,
   MessageIdDto,
@@ -38,13 +38,13 @@ export class MessagingGateway implements OnModuleInit {
     private readonly history: HistoryService,
     private readonly receipts: ReceiptsService,
     private readonly access: ConversationAccess,
-    private readonly conversations: ConversationsRepository,
+    private readonly membership: MembershipRepository,
   ) {}
 
   /** The client events of messaging, each validated and handed to the service REST uses too. */
   onModuleInit(): void {
     this.admission.register('rooms', 'conversations', async ({ socket }) => {
-      const conversationIds = await this.conversations.conversationIdsOf(socket.data.auth.userId);
+      const conversationIds = await this.membership.conversationIdsOf(socket.data.auth.userId);
       await socket.join(conversationIds.map(rooms.conversation));
     });
     this.router.register(MESSAGING_CLIENT_EVENTS, {

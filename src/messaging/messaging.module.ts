@@ -13,12 +13,17 @@ import { AttachmentsRepository } from './attachments.repository.js';
 import { AttachmentsService } from './attachments.service.js';
 import { ConversationAccess } from './conversation-access.service.js';
 import { ConversationDigest } from './conversation-digest.js';
+import { ConversationFacts } from './conversation-facts.js';
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
 import { DeliveryFanout } from './delivery.fanout.js';
+import { DirectPolicy } from './direct.policy.js';
 import { HistoryService } from './history.service.js';
+import { InboxRepository } from './inbox.repository.js';
 import { InboxService } from './inbox.service.js';
+import { KeyedConversationsRepository } from './keyed-conversations.repository.js';
+import { MembershipRepository } from './membership.repository.js';
 import { MessageStore } from './message.store.js';
 import { MessageTargets } from './message-targets.js';
 import { MessageWriter } from './message-writer.js';
@@ -53,11 +58,16 @@ import { ReceiptsService } from './receipts.service.js';
   controllers: [MessagesController, ConversationsController, AttachmentsController],
   providers: [
     ConversationsRepository,
+    MembershipRepository,
+    InboxRepository,
+    KeyedConversationsRepository,
     MessageStore,
     MessageWriter,
     AttachmentsRepository,
+    ConversationFacts,
     ConversationAccess,
     ConversationsService,
+    DirectPolicy,
     InboxService,
     ConversationDigest,
     ReceiptsService,

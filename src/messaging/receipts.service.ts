@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DomainEventBus } from '../common/events/domain-events.js';
 import { ConversationAccess } from './conversation-access.service.js';
-import { ConversationsRepository } from './conversations.repository.js';
 import { ReceiptEvent } from './events/receipt.event.js';
+import { MembershipRepository } from './membership.repository.js';
 
 /** Delivered and read watermarks of conversation members, and the receipts they raise. */
 @Injectable()
 export class ReceiptsService {
   constructor(
     private readonly access: ConversationAccess,
-    private readonly conversations: ConversationsRepository,
+    private readonly membership: MembershipRepository,
     private readonly events: DomainEventBus,
   ) {}
 
@@ -33,7 +33,7 @@ export class ReceiptsService {
       this.access.require(userId, conversationId, 'read'),
       this.access.blockedEitherWay(userId),
     ]);
-    const at = await this.conversations.moveWatermark(userId, conversationId, seq, kind);
+    const at = await this.membership.moveWatermark(userId, conversationId, seq, kind);
     this.events.emit(
       ReceiptEvent.event,
       kind === 'read'

@@ -36,7 +36,9 @@ export class OrgUnitsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.access.registerPolicy('org', {
+    this.access.registerPolicy({
+      kind: 'org',
+      recipient: 'org',
       resolve: async (userId, unitId) => {
         const unit = await this.unitFor(userId, unitId);
         await this.tenants.requireRole(userId, unit.tenantId, POSTERS);

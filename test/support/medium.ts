@@ -14,7 +14,7 @@ import { RedisModule } from '../../src/common/redis/redis.module.js';
 import { StorageModule } from '../../src/common/storage/storage.module.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
 import { queryRows } from '../../src/database/sql.js';
-import { pairKeyOf } from '../../src/messaging/conversation-access.service.js';
+import { pairKeyOf } from '../../src/messaging/keyed-conversations.repository.js';
 import type { MemberRole } from '../../src/messaging/conversation-member.entity.js';
 import { RealtimeModule } from '../../src/realtime/realtime.module.js';
 import { SocketEmitter } from '../../src/realtime/socket-emitter.js';

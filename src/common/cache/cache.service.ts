@@ -103,6 +103,13 @@ export class SharedCache<V extends NonNullable<unknown>> {
     await this.bus.publish('cache', { cache: this.spec.name, keys }).catch(() => undefined);
   }
 
+  /** Drops every entry, on this node and on every node (a change too broad to name its keys). */
+  async invalidateAll(): Promise<void> {
+    this.drop(null);
+    if (this.spec.scope === 'immutable') return;
+    await this.bus.publish('cache', { cache: this.spec.name, keys: null }).catch(() => undefined);
+  }
+
   /** Drops every entry whose key matches, on this node and on every node. */
   async invalidateWhere(matches: (key: string) => boolean): Promise<void> {
     const keys = [...this.entries.keys()].filter(matches);

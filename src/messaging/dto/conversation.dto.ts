@@ -12,14 +12,14 @@ import {
   Min,
 } from 'class-validator';
 import { clampLimit, MAX_PAGE_SIZE, type Page, pageOf } from '../../common/pagination/cursor.js';
-import type { ConversationType } from '../conversation.entity.js';
+import { CONVERSATION_TYPES, type ConversationType } from '../conversation.entity.js';
 import { MessageDto } from './message.dto.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
 import { Optional } from '../../common/validation/optional.js';
 
 export class ConversationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ['direct', 'group', 'org', 'app'] }) type!: ConversationType;
+  @ApiProperty({ enum: CONVERSATION_TYPES }) type!: ConversationType;
   @ApiProperty({
     type: String,
     nullable: true,

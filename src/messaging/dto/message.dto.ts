@@ -14,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { RECIPIENT_TYPES, type RecipientType } from '../conversation-policy.js';
 import { MESSAGE_TYPES, type Message, type MessageType } from '../message.entity.js';
 import { IsUuid } from '../../common/validation/is-uuid.js';
 import { Optional } from '../../common/validation/optional.js';
@@ -22,9 +23,9 @@ import { Optional } from '../../common/validation/optional.js';
 export const BODY_CEILING = 100_000;
 
 export class RecipientDto {
-  @ApiProperty({ enum: ['user', 'group', 'org'] })
-  @IsIn(['user', 'group', 'org'])
-  type!: 'user' | 'group' | 'org';
+  @ApiProperty({ enum: RECIPIENT_TYPES })
+  @IsIn(RECIPIENT_TYPES)
+  type!: RecipientType;
 
   @ApiProperty({ format: 'uuid' })
   @IsUuid()
