@@ -7,6 +7,7 @@ import { Server } from 'socket.io';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../src/common/config/app-config.js';
 import { ConfigModule } from '../../src/common/config/config.module.js';
+import { DomainEventsModule } from '../../src/common/events/domain-events.module.js';
 import { LifecycleModule } from '../../src/common/lifecycle/lifecycle.module.js';
 import { LoggingModule, PinoLoggerService } from '../../src/common/logging.js';
 import { RateLimitModule } from '../../src/common/rate-limit/rate-limit.module.js';
@@ -63,6 +64,7 @@ export class MediumContext {
         LifecycleModule,
         LoggingModule.forRoot(false),
         EventEmitterModule.forRoot(),
+        DomainEventsModule,
         RedisModule,
         StorageModule,
         RateLimitModule,
