@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
+import { AdmissionPipeline } from '../src/connections/admission.js';
 import { signHandshake, signRequest } from '../src/updates/client-signature.js';
 import { releaseTestDatabase, startApp, type TestApp } from './support/app.js';
 import { adminAccount, bearer, type TestUser, uniqueName } from './support/factories.js';
@@ -92,6 +93,18 @@ describe.each(topologies)('socket admission (%s)', (topology) => {
   afterAll(async () => {
     for (const node of nodes.splice(0)) await node.close();
     await releaseTestDatabase();
+  });
+
+  it('runs its steps in the written order: origin, credentials, signature, limits, rooms', () => {
+    expect(refusing.app.get(AdmissionPipeline).order()).toEqual([
+      'origin:node and origin',
+      'credentials:token',
+      'signature:client signature',
+      'limits:sockets per user',
+      'rooms:user and session',
+      'rooms:conversations',
+      'rooms:platform',
+    ]);
   });
 
   it('a handshake refused for its signature takes no socket slot, no presence and no ticket', async () => {
