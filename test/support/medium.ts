@@ -1,23 +1,15 @@
 import 'reflect-metadata';
 import type { ModuleMetadata, Type } from '@nestjs/common';
-import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
 import { DataSource } from 'typeorm';
+import { foundationModules } from '../../src/foundation.js';
+import { PinoLoggerService } from '../../src/common/logging.js';
 import { AppConfig } from '../../src/common/config/app-config.js';
-import { ConfigModule } from '../../src/common/config/config.module.js';
-import { DomainEventsModule } from '../../src/common/events/domain-events.module.js';
-import { LifecycleModule } from '../../src/common/lifecycle/lifecycle.module.js';
-import { LoggingModule, PinoLoggerService } from '../../src/common/logging.js';
-import { RateLimitModule } from '../../src/common/rate-limit/rate-limit.module.js';
-import { RedisModule } from '../../src/common/redis/redis.module.js';
-import { StorageModule } from '../../src/common/storage/storage.module.js';
-import { DatabaseModule } from '../../src/database/database.module.js';
 import { queryRows } from '../../src/database/sql.js';
 import { pairKeyOf } from '../../src/messaging/keyed-conversations.repository.js';
 import type { MemberRole } from '../../src/messaging/conversation-member.entity.js';
-import { RealtimeModule } from '../../src/realtime/realtime.module.js';
 import { SocketEmitter } from '../../src/realtime/socket-emitter.js';
 import { baseEnv, type Env } from './app.js';
 import { uniqueName } from './factories.js';
@@ -59,19 +51,7 @@ export class MediumContext {
   static async create(options: MediumOptions): Promise<MediumContext> {
     const config = AppConfig.load({ ...(await baseEnv()), ...options.env });
     let builder = Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot(config),
-        LifecycleModule,
-        LoggingModule.forRoot(false),
-        EventEmitterModule.forRoot(),
-        DomainEventsModule,
-        RedisModule,
-        StorageModule,
-        RateLimitModule,
-        DatabaseModule,
-        RealtimeModule,
-        ...options.imports,
-      ],
+      imports: [...foundationModules(config, false), ...options.imports],
     });
     for (const { provide, useValue } of options.overrides ?? [])
       builder = builder.overrideProvider(provide).useValue(useValue);
