@@ -61,8 +61,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
    * {@link connected}.
    */
   async reserve(userId: string, socketId: string, sessionId: string, max: number): Promise<boolean> {
-    const sockets = this.local.get(userId) ?? new Map<string, string>();
-    let count = sockets.size + 1;
+    let count = (this.local.get(userId)?.size ?? 0) + 1;
     const client = this.redis.available;
     if (client) {
       const now = Date.now();
@@ -86,6 +85,8 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     } else if (count > max) {
       return false;
     }
+    // Read again after the round trip: a concurrent admission of the same user may have made the map.
+    const sockets = this.local.get(userId) ?? new Map<string, string>();
     sockets.set(socketId, sessionId);
     this.local.set(userId, sockets);
     if (count === 1) this.firstSockets.add(socketId);
